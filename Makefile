@@ -1,0 +1,39 @@
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DATA ?= ./br_data
+HTTP ?= 127.0.0.1:8090
+
+.PHONY: run test lint typecheck unit compat bench soak clean
+
+$(VENV)/bin/python:
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(STAMP): pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/backroom serve --http $(HTTP) --dir $(DATA)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+unit: $(STAMP)
+	$(VENV)/bin/pytest -q -n 2
+
+test: lint typecheck unit
+
+bench: $(STAMP)
+	$(PY) bench/run.py
+
+soak: $(STAMP)
+	$(PY) bench/run.py --duration 60
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

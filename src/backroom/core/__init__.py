@@ -1,0 +1,1 @@
+"""The domain core: pure Python, no HTTP, no SQL drivers, no Redis."""
