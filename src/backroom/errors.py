@@ -95,7 +95,7 @@ class BadRequestError(BackroomError):
 class ValidationError(BadRequestError):
     """Field errors; ``data`` maps a field name (or nested path) to an ErrorDetail."""
 
-    default_message = "Failed to validate the submitted data."
+    default_message = "An error occurred while validating the submitted data."
 
 
 class UnauthorizedError(BackroomError):

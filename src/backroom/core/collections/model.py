@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,6 +53,9 @@ class Collection:
         return self.type == "view"
 
 
+_versions = itertools.count(1)
+
+
 class Schema:
     """Every collection, looked up by id or by name (names ignore case)."""
 
@@ -62,7 +66,9 @@ class Schema:
             self.put(c)
 
     def put(self, collection: Collection) -> None:
+        """Store (or replace) a collection; each stored object gets a fresh ``version``."""
         self.remove(collection.id)
+        collection.version = next(_versions)
         self._by_id[collection.id] = collection
         self._by_name[collection.name.lower()] = collection
 

@@ -60,12 +60,14 @@ class Field:
     """Base of every field type; subclasses add their options as dataclass fields."""
 
     type: ClassVar[str] = ""
+    read_only: ClassVar[bool] = False  # clients cannot set it (autodate)
 
     id: str = ""
     name: str = ""
     system: bool = False
     hidden: bool = False
     presentable: bool = False
+    help: str = ""
 
     # ---- definition ---------------------------------------------------------------
 
@@ -83,7 +85,23 @@ class Field:
 
     @classmethod
     def _coerce_option(cls, name: str, annotation: Any, value: Any) -> Any:
-        return value
+        """Check an option's JSON type against its annotation; ValueError when it is wrong."""
+        kind = str(annotation)
+        if kind == "bool":
+            ok = isinstance(value, bool)
+        elif kind in {"int", "int | None"}:
+            ok = isinstance(value, int) and not isinstance(value, bool)
+        elif kind in {"float | None", "float"}:
+            ok = isinstance(value, int | float) and not isinstance(value, bool)
+        elif kind == "str":
+            ok = isinstance(value, str)
+        elif kind == "list[str]":
+            ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        else:
+            ok = True
+        if not ok:
+            raise ValueError(f"invalid value for the {name!r} option")
+        return list(value) if isinstance(value, list) else value
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -125,8 +143,10 @@ class Field:
         return None
 
     def apply_modifier(self, current: Any, modifier: str, raw: Any) -> Any:
-        """``field+`` (append / add), ``+field`` (prepend), ``field-`` (remove / subtract)."""
-        raise ValueError(f"The field does not support the {modifier!r} modifier.")
+        """``+`` for ``field+`` (append / add), ``^`` for ``+field`` (prepend), ``-`` for
+        ``field-`` (remove / subtract). A field without modifiers keeps its value: PocketBase
+        ignores such keys."""
+        return current
 
     def on_save(self, value: Any, ctx: FieldContext) -> Any:
         """Last chance to set a value before it is stored (autodate, password hashing)."""

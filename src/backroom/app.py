@@ -1,0 +1,87 @@
+"""The composition root: builds storage and services; HTTP, CLI and tests all start here."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from backroom.core.clock import SystemClock
+from backroom.core.collections.model import Schema
+from backroom.core.collections.system import superusers_collection, users_collection
+from backroom.core.services.access import Access
+from backroom.core.services.auth import AuthService
+from backroom.core.services.collections import CollectionService
+from backroom.core.services.records import RecordService
+from backroom.hashing import Argon2Hasher
+from backroom.settings import Settings
+from backroom.storage.sqlite.storage import SqliteStorage
+
+__all__ = ["Backroom"]
+
+log = logging.getLogger("backroom")
+
+
+class Backroom:
+    """One running Backroom: its storage, its schema and its services."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.clock = SystemClock()
+        self.storage = SqliteStorage(
+            settings.data_dir, durability=settings.durability, readers=settings.readers
+        )
+        self.hasher = Argon2Hasher()
+        self.schema = Schema()
+        self.access = Access(self.schema, self.clock)
+        self.collections = CollectionService(
+            self.schema, self.storage, self.clock, self.access.check_rule
+        )
+        self.records = RecordService(
+            self.schema, self.storage, self.clock, self.hasher, self.access
+        )
+        self.auth = AuthService(self.schema, self.storage, self.hasher)
+        self._started = False
+
+    async def start(self) -> None:
+        if self._started:
+            return
+        for c in await self.storage.load_collections():
+            self.schema.put(c)
+        await self._bootstrap()
+        self._started = True
+
+    async def _bootstrap(self) -> None:
+        now = self.clock.now()
+        for make in (superusers_collection, users_collection):
+            c = make(now)
+            if self.schema.get(c.id) is None and self.schema.get(c.name) is None:
+                async with self.storage.transaction() as tx:
+                    await tx.save_collection(None, c)
+                self.schema.put(c)
+
+    async def stop(self) -> None:
+        await self.storage.close()
+        self.hasher.close()
+
+    @asynccontextmanager
+    async def lifespan(self, app: Any) -> AsyncIterator[None]:
+        await self.start()
+        try:
+            yield
+        finally:
+            await self.stop()
+
+    def run(self, coro: Any) -> Any:
+        """Run a coroutine against this app from synchronous code (the CLI)."""
+
+        async def main() -> Any:
+            await self.start()
+            try:
+                return await coro
+            finally:
+                await self.stop()
+
+        return asyncio.run(main())

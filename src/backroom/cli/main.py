@@ -1,0 +1,131 @@
+"""The ``backroom`` command."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from backroom import __version__
+from backroom.cli.superusers import count_superusers, delete_superuser, upsert_superuser
+from backroom.settings import Settings
+
+__all__ = ["main"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _dir_option(fn: F) -> F:
+    """``--dir`` on every command, as PocketBase's global flags are."""
+
+    @click.option(
+        "--dir",
+        "data_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="The data directory (default ./br_data, or $BACKROOM_DIR).",
+    )
+    @click.pass_context  # type: ignore[arg-type]
+    @functools.wraps(fn)
+    def wrapper(ctx: click.Context, data_dir: Path | None, **kwargs: Any) -> Any:
+        chosen = data_dir or ctx.obj.get("data_dir") if ctx.obj else data_dir
+        return ctx.invoke(fn, data_dir=chosen or Settings().data_dir, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", "-v", prog_name="backroom")
+@click.option(
+    "--dir",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The data directory (default ./br_data, or $BACKROOM_DIR).",
+)
+@click.pass_context
+def main(ctx: click.Context, data_dir: Path | None) -> None:
+    """Backroom: the backend behind an app, compatible with PocketBase's Web API."""
+    ctx.obj = {"data_dir": data_dir}
+
+
+def _split_host_port(value: str) -> tuple[str, int]:
+    host, _, port = value.rpartition(":")
+    if not host or not port.isdigit():
+        raise click.BadParameter("expected HOST:PORT, e.g. 127.0.0.1:8090")
+    return host.strip("[]"), int(port)
+
+
+@main.command()
+@click.option("--http", "http", default=None, help="The address to listen on (HOST:PORT).")
+@click.option("--dev", is_flag=True, help="Development mode: verbose logs.")
+@click.option(
+    "--durability",
+    type=click.Choice(["normal", "full"]),
+    default=None,
+    help="'full' also survives power loss (SQLite synchronous=FULL); slower writes.",
+)
+@_dir_option
+def serve(data_dir: Path, http: str | None, dev: bool, durability: str | None) -> None:
+    """Start the web server."""
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    settings = Settings(data_dir=data_dir)
+    address = http or settings.http
+    host, port = _split_host_port(address)
+    os.environ["BACKROOM_DIR"] = str(data_dir)
+    os.environ["BACKROOM_HTTP"] = address
+    if dev:
+        os.environ["BACKROOM_DEV"] = "1"
+    if durability:
+        os.environ["BACKROOM_DURABILITY"] = durability
+    if count_superusers(data_dir) == 0:
+        click.echo(
+            "No superuser exists yet. Create the first one with:\n"
+            f"    backroom superuser upsert EMAIL PASSWORD --dir {data_dir}\n",
+            err=True,
+        )
+    click.echo(f"Server started at http://{address}\n├─ REST API:  http://{address}/api/")
+    Granian(
+        "backroom.http.main:create_app",
+        address=host,
+        port=port,
+        interface=Interfaces.ASGI,
+        factory=True,
+        workers=1,
+        log_access=dev,
+    ).serve()
+
+
+@main.group()
+def superuser() -> None:
+    """Manage superusers."""
+
+
+@superuser.command("upsert")
+@click.argument("email")
+@click.argument("password")
+@_dir_option
+def superuser_upsert(data_dir: Path, email: str, password: str) -> None:
+    """Create a superuser, or change an existing superuser's password."""
+    created = upsert_superuser(data_dir, email, password)
+    click.echo(f"Successfully {'created' if created else 'updated'} superuser {email!r}!")
+
+
+@superuser.command("delete")
+@click.argument("email")
+@_dir_option
+def superuser_delete(data_dir: Path, email: str) -> None:
+    """Delete a superuser."""
+    delete_superuser(data_dir, email)
+    click.echo(f"Successfully deleted superuser {email!r}!")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,207 @@
+"""The fields, indexes and options every collection of a kind must have."""
+
+from __future__ import annotations
+
+import copy
+import secrets
+from typing import Any
+
+from backroom.core.collections.indexes import parse_index
+from backroom.core.collections.model import Collection
+from backroom.core.fields.base import Field
+from backroom.core.fields.registry import field_from_json
+
+__all__ = [
+    "default_auth_options",
+    "ensure_system_fields",
+    "id_field",
+    "superusers_collection",
+    "users_collection",
+]
+
+_ID_FIELD: dict[str, Any] = {
+    "name": "id",
+    "type": "text",
+    "system": True,
+    "required": True,
+    "primaryKey": True,
+    "min": 15,
+    "max": 15,
+    "pattern": "^[a-z0-9]+$",
+    "autogeneratePattern": "[a-z0-9]{15}",
+}
+
+_AUTH_FIELDS: list[dict[str, Any]] = [
+    {
+        "name": "password",
+        "type": "password",
+        "system": True,
+        "hidden": True,
+        "required": True,
+        "min": 8,
+    },
+    {
+        "name": "tokenKey",
+        "type": "text",
+        "system": True,
+        "hidden": True,
+        "required": True,
+        "min": 30,
+        "max": 60,
+        "autogeneratePattern": "[a-zA-Z0-9]{50}",
+    },
+    {"name": "email", "type": "email", "system": True, "required": True},
+    {"name": "emailVisibility", "type": "bool", "system": True},
+    {"name": "verified", "type": "bool", "system": True},
+]
+
+_AUTODATE_FIELDS: list[dict[str, Any]] = [
+    {"name": "created", "type": "autodate", "onCreate": True, "onUpdate": False},
+    {"name": "updated", "type": "autodate", "onCreate": True, "onUpdate": True},
+]
+
+
+def _token(duration: int) -> dict[str, Any]:
+    return {"duration": duration, "secret": secrets.token_urlsafe(36)[:50]}
+
+
+_SIGN_OFF = "<p>\n  Thanks,<br/>\n  {APP_NAME} team\n</p>"
+
+
+def _template(subject: str, *lines: str) -> dict[str, str]:
+    body = "<p>Hello,</p>\n" + "\n".join(f"<p>{line}</p>" for line in lines) + "\n" + _SIGN_OFF
+    return {"subject": subject, "body": body}
+
+
+def _action(text: str, route: str) -> str:
+    return (
+        f'\n  <a class="btn" href="{{APP_URL}}/_/#/auth/{route}/{{TOKEN}}" target="_blank" '
+        f'rel="noopener">{text}</a>\n'
+    )
+
+
+def default_auth_options() -> dict[str, Any]:
+    return {
+        "authAlert": {
+            "enabled": True,
+            "emailTemplate": _template(
+                "Login from a new location",
+                "Your {APP_NAME} account was just used from a new location:",
+                "<em>{ALERT_INFO}</em>",
+                "<strong>If this wasn't you, change your {APP_NAME} password now to sign out "
+                "every other session.</strong>",
+            ),
+        },
+        "oauth2": {
+            "enabled": False,
+            "mappedFields": {"id": "", "name": "", "username": "", "avatarURL": ""},
+            "providers": [],
+        },
+        "passwordAuth": {"enabled": True, "identityFields": ["email"]},
+        "mfa": {"enabled": False, "duration": 1800, "rule": ""},
+        "otp": {
+            "enabled": False,
+            "duration": 180,
+            "length": 8,
+            "emailTemplate": _template("OTP for {APP_NAME}"),
+        },
+        "authToken": _token(604800),
+        "passwordResetToken": _token(1800),
+        "emailChangeToken": _token(1800),
+        "verificationToken": _token(259200),
+        "fileToken": _token(180),
+        "verificationTemplate": _template("Verify your {APP_NAME} email"),
+        "resetPasswordTemplate": _template("Reset your {APP_NAME} password"),
+        "confirmEmailChangeTemplate": _template("Confirm your {APP_NAME} new email address"),
+    }
+
+
+def id_field() -> Field:
+    return field_from_json(_ID_FIELD)
+
+
+def _has_unique_index(c: Collection, column: str) -> bool:
+    for raw in c.indexes:
+        idx = parse_index(raw)
+        if idx is not None and idx.unique and [col.name for col in idx.columns] == [column]:
+            return True
+    return False
+
+
+def _auth_indexes(c: Collection) -> dict[str, str]:
+    return {
+        "tokenKey": f"CREATE UNIQUE INDEX `idx_tokenKey_{c.id}` ON `{c.name}` (`tokenKey`)",
+        "email": f"CREATE UNIQUE INDEX `idx_email_{c.id}` ON `{c.name}` (`email`) "
+        "WHERE `email` != ''",
+    }
+
+
+def ensure_system_fields(c: Collection) -> None:
+    """Add what the collection's kind requires and the client left out."""
+    names = {f.name for f in c.fields}
+    if "id" not in names:
+        c.fields.insert(0, id_field())
+    if c.is_auth:
+        missing = [field_from_json(d) for d in _AUTH_FIELDS if d["name"] not in names]
+        c.fields[1:1] = missing
+        for column, idx in _auth_indexes(c).items():
+            if not _has_unique_index(c, column):
+                c.indexes.append(idx)
+        defaults = default_auth_options()
+        for key, value in defaults.items():
+            c.options.setdefault(key, value)
+            if isinstance(value, dict) and isinstance(c.options[key], dict):
+                merged = copy.deepcopy(value)
+                merged.update(c.options[key])
+                c.options[key] = merged
+
+
+def _system_auth(cid: str, name: str, now: str, extra: list[dict[str, Any]]) -> Collection:
+    c = Collection(id=cid, name=name, type="auth", created=now, updated=now)
+    c.fields = [field_from_json(d) for d in [_ID_FIELD, *_AUTH_FIELDS, *extra]]
+    ensure_system_fields(c)
+    return c
+
+
+def superusers_collection(now: str) -> Collection:
+    c = _system_auth("pbc_3142635823", "_superusers", now, _AUTODATE_FIELDS)
+    c.system = True
+    c.rules = {
+        r: None
+        for r in (
+            "listRule",
+            "viewRule",
+            "createRule",
+            "updateRule",
+            "deleteRule",
+            "authRule",
+            "manageRule",
+        )
+    }
+    return c
+
+
+def users_collection(now: str) -> Collection:
+    extra: list[dict[str, Any]] = [
+        {"name": "name", "type": "text", "max": 255},
+        {
+            "name": "avatar",
+            "type": "file",
+            "maxSelect": 1,
+            "mimeTypes": ["image/jpeg", "image/png", "image/svg+xml", "image/gif", "image/webp"],
+        },
+        *_AUTODATE_FIELDS,
+    ]
+    c = _system_auth("_pb_users_auth_", "users", now, extra)
+    c.options["oauth2"]["mappedFields"].update({"name": "name", "avatarURL": "avatar"})
+    owner = "id = @request.auth.id"
+    c.rules = {
+        "listRule": owner,
+        "viewRule": owner,
+        "createRule": "",
+        "updateRule": owner,
+        "deleteRule": owner,
+        "authRule": "",
+        "manageRule": None,
+    }
+    return c

@@ -1,0 +1,46 @@
+"""The password field: only ever stored as a hash, and never sent back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from backroom.core.fields.base import Field, FieldContext
+from backroom.core.fields.common import REQUIRED
+from backroom.core.fields.patterns import invalid_regex
+from backroom.core.fields.text import compiled_pattern, length_errors, min_max_definition_errors
+from backroom.errors import ErrorDetail
+
+__all__ = ["MAX_PASSWORD_CHARS", "PasswordField"]
+
+# Backroom never truncates a password; this bound only keeps hashing cheap to refuse.
+MAX_PASSWORD_CHARS = 1024
+
+
+@dataclass(kw_only=True)
+class PasswordField(Field):
+    type = "password"
+
+    cost: int = 0
+    max: int = 0
+    min: int = 0
+    pattern: str = ""
+    required: bool = False
+
+    def validate_definition(self) -> dict[str, ErrorDetail]:
+        errors = min_max_definition_errors(self.min, self.max)
+        message = invalid_regex(self.pattern)
+        if message:
+            errors["pattern"] = ErrorDetail("validation_invalid_regex", message)
+        return errors
+
+    def validate(self, value: Any, ctx: FieldContext) -> ErrorDetail | None:
+        """Checks a plain password (before hashing)."""
+        if not isinstance(value, str) or value == "":
+            return REQUIRED if self.required else None
+        err = length_errors(value, self.min, self.max or MAX_PASSWORD_CHARS)
+        if err is not None:
+            return err
+        if self.pattern and not compiled_pattern(self.pattern).search(value):
+            return ErrorDetail("validation_invalid_format", "Invalid value format.")
+        return None

@@ -1,0 +1,27 @@
+"""Record and collection identifiers."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+__all__ = ["ID_ALPHABET", "is_valid_id", "new_collection_id", "new_id", "random_string"]
+
+ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+_ID_RE = re.compile(r"^[a-z0-9]{15}$")
+
+
+def random_string(length: int, alphabet: str = ID_ALPHABET) -> str:
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def new_id() -> str:
+    return random_string(15)
+
+
+def is_valid_id(value: str) -> bool:
+    return bool(_ID_RE.match(value))
+
+
+def new_collection_id() -> str:
+    return "pbc_" + random_string(10, "0123456789")

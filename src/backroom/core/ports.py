@@ -1,0 +1,114 @@
+"""The Protocols the domain core needs from the outside world."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from backroom.core.collections.model import Collection
+from backroom.core.fields.base import Field
+
+__all__ = [
+    "Clock",
+    "Hasher",
+    "Page",
+    "RecordQuery",
+    "Storage",
+    "Transaction",
+    "UniqueViolation",
+]
+
+Record = dict[str, Any]
+
+
+class UniqueViolation(Exception):
+    """A write broke a unique index; ``fields`` names the fields the index covers."""
+
+    def __init__(self, fields: Sequence[str]) -> None:
+        super().__init__(", ".join(fields))
+        self.fields = list(fields)
+
+
+@dataclass(slots=True)
+class RecordQuery:
+    """A list/view query: rule and filter plans (ANDed), sort, paging; compiled by storage."""
+
+    collection: Collection
+    filters: list[Any] = field(default_factory=list)
+    sort: Any = None
+    limit: int | None = None
+    offset: int = 0
+    with_total: bool = False
+    bind: Mapping[str, Any] = field(default_factory=dict)
+    ids: Sequence[str] | None = None
+    cache_key: tuple[Any, ...] | None = None
+
+
+@dataclass(slots=True)
+class Page:
+    items: list[Record]
+    total: int  # -1 when not counted
+
+
+class Transaction(Protocol):
+    """One unit of work; everything in it commits or nothing does."""
+
+    async def get_record(self, collection: Collection, record_id: str) -> Record | None: ...
+
+    async def existing_ids(self, collection: Collection, ids: Sequence[str]) -> set[str]: ...
+
+    async def count(self, query: RecordQuery) -> int:
+        """How many records match ``query``, seeing this transaction's own writes."""
+        ...
+
+    async def insert_record(self, collection: Collection, record: Record) -> None: ...
+
+    async def update_record(
+        self, collection: Collection, record_id: str, record: Record
+    ) -> None: ...
+
+    async def delete_record(self, collection: Collection, record_id: str) -> None: ...
+
+    async def referencing(
+        self, collection: Collection, field: Field, record_id: str
+    ) -> list[Record]:
+        """Records of ``collection`` whose relation ``field`` holds ``record_id``."""
+        ...
+
+    async def save_collection(self, old: Collection | None, new: Collection) -> None: ...
+
+    async def delete_collection(self, collection: Collection) -> None: ...
+
+    async def truncate_collection(self, collection: Collection) -> None: ...
+
+
+class Storage(Protocol):
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]: ...
+
+    async def load_collections(self) -> list[Collection]: ...
+
+    async def query(self, query: RecordQuery) -> Page: ...
+
+    async def get_records(self, collection: Collection, ids: Sequence[str]) -> list[Record]: ...
+
+    async def count_records(self, collection: Collection) -> int: ...
+
+    async def find_by_field(self, collection: Collection, field: str, value: Any) -> Record | None:
+        """The first record whose ``field`` equals ``value`` exactly."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class Hasher(Protocol):
+    async def hash(self, password: str) -> str: ...
+
+    async def verify(self, password: str, hashed: str) -> bool: ...
+
+
+class Clock(Protocol):
+    def now(self) -> str:
+        """The current UTC time as ``YYYY-MM-DD HH:MM:SS.mmmZ``."""
+        ...

@@ -1,0 +1,117 @@
+"""Authentication: password login and token verification for every auth collection."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from backroom.core.auth.tokens import (
+    TOKEN_TYPE_AUTH,
+    issue_token,
+    read_claims_unverified,
+    verify_token,
+)
+from backroom.core.collections.model import Collection, Schema
+from backroom.core.context import AuthInfo, RequestContext
+from backroom.core.ports import Hasher, Storage
+from backroom.core.records.serialize import record_json
+from backroom.errors import BadRequestError, ErrorDetail, ForbiddenError, ValidationError
+
+__all__ = ["AuthService"]
+
+_FAILED = "Failed to authenticate."
+_REQUIRED = ErrorDetail("validation_required", "Cannot be blank.")
+
+
+def _auth_option(c: Collection, name: str) -> Mapping[str, Any]:
+    value = c.options.get(name)
+    return value if isinstance(value, Mapping) else {}
+
+
+class AuthService:
+    def __init__(self, schema: Schema, storage: Storage, hasher: Hasher) -> None:
+        self._schema = schema
+        self._storage = storage
+        self._hasher = hasher
+
+    def _auth_collection(self, name: str) -> Collection:
+        c = self._schema.get(name)
+        if c is None or not c.is_auth:
+            raise BadRequestError("Missing or invalid auth collection context.")
+        return c
+
+    def issue(self, c: Collection, record: Mapping[str, Any]) -> str:
+        token = _auth_option(c, "authToken")
+        return issue_token(
+            record_id=str(record["id"]),
+            collection_id=c.id,
+            token_key=str(record.get("tokenKey", "")),
+            secret=str(token.get("secret", "")),
+            duration=int(token.get("duration", 604800)),
+        )
+
+    async def _find_by_identity(
+        self, c: Collection, fields: list[str], identity: str
+    ) -> dict[str, Any] | None:
+        for name in fields:
+            if c.field(name) is None:
+                continue
+            found = await self._storage.find_by_field(c, name, identity)
+            if found is not None:
+                return found
+        return None
+
+    async def auth_with_password(
+        self, ctx: RequestContext, collection: str, body: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        c = self._auth_collection(collection)
+        options = _auth_option(c, "passwordAuth")
+        if not options.get("enabled", True):
+            raise ForbiddenError(
+                "The collection is not configured to allow password authentication."
+            )
+        identity, password = body.get("identity"), body.get("password")
+        errors: dict[str, ErrorDetail] = {}
+        if not isinstance(identity, str) or not identity:
+            errors["identity"] = _REQUIRED
+        if not isinstance(password, str) or not password:
+            errors["password"] = _REQUIRED
+        if errors:
+            raise ValidationError(data=errors)
+        assert isinstance(identity, str)
+        assert isinstance(password, str)
+        fields = [str(f) for f in options.get("identityFields") or ["email"]]
+        field = body.get("identityField")
+        if isinstance(field, str) and field:
+            if field not in fields:
+                raise BadRequestError(_FAILED)
+            fields = [field]
+        record = await self._find_by_identity(c, fields, identity)
+        hashed = str(record.get("password", "")) if record else ""
+        if not await self._hasher.verify(password, hashed) or record is None:
+            raise BadRequestError(_FAILED)
+        auth = AuthInfo(c.id, c.name, record)
+        out_ctx = RequestContext(auth=auth)
+        return {"token": self.issue(c, record), "record": record_json(c, record, out_ctx)}
+
+    async def authenticate(self, token: str) -> AuthInfo | None:
+        """The record a bearer token belongs to, or None for any invalid token."""
+        claims = read_claims_unverified(token)
+        if claims is None or claims.get("type") != TOKEN_TYPE_AUTH:
+            return None
+        c = self._schema.get(str(claims.get("collectionId", "")))
+        if c is None or not c.is_auth or c.id != claims.get("collectionId"):
+            return None
+        records = await self._storage.get_records(c, [str(claims.get("id", ""))])
+        if not records:
+            return None
+        record = records[0]
+        secret = str(_auth_option(c, "authToken").get("secret", ""))
+        if not verify_token(
+            token,
+            token_key=str(record.get("tokenKey", "")),
+            secret=secret,
+            token_type=TOKEN_TYPE_AUTH,
+        ):
+            return None
+        return AuthInfo(c.id, c.name, record)

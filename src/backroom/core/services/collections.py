@@ -1,0 +1,229 @@
+"""Use cases on collections: list, view, create, update, delete, truncate, import."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+from backroom.core.collections.codec import rule_names
+from backroom.core.collections.model import Collection, Schema
+from backroom.core.collections.system import ensure_system_fields
+from backroom.core.collections.validate import RuleChecker, validate_collection
+from backroom.core.context import RequestContext
+from backroom.core.fields.base import Field
+from backroom.core.fields.registry import field_from_json
+from backroom.core.ids import new_collection_id
+from backroom.core.ports import Clock, Storage, UniqueViolation
+from backroom.core.services.collections_import import import_collections
+from backroom.errors import (
+    BadRequestError,
+    ErrorDetail,
+    ForbiddenError,
+    NotFoundError,
+    UnauthorizedError,
+    ValidationError,
+)
+
+__all__ = ["CollectionService", "referenced_by", "require_superuser"]
+
+_ONLY_SUPERUSERS = "Only superusers can perform this action."
+
+
+def require_superuser(ctx: RequestContext) -> None:
+    if ctx.auth is None:
+        raise UnauthorizedError()
+    if not ctx.is_superuser:
+        raise ForbiddenError(_ONLY_SUPERUSERS)
+
+
+def _parse_fields(raw: Any, old: Collection | None) -> list[Field]:
+    if not isinstance(raw, list):
+        raise ValidationError(
+            data={"fields": ErrorDetail("validation_invalid_value", "Invalid value.")}
+        )
+    out: list[Field] = []
+    errors: dict[str, Any] = {}
+    for i, item in enumerate(raw):
+        if not isinstance(item, Mapping):
+            errors[str(i)] = ErrorDetail("validation_invalid_value", "Invalid field definition.")
+            continue
+        data = dict(item)
+        if old is not None and not data.get("id") and data.get("name"):
+            prev = old.field(str(data["name"]))
+            if prev is not None:
+                data["id"] = prev.id
+        try:
+            out.append(field_from_json(data))
+        except ValidationError as err:
+            errors[str(i)] = err.data
+    if errors:
+        raise ValidationError(data={"fields": errors})
+    return out
+
+
+def _apply_input(c: Collection, data: Mapping[str, Any], old: Collection | None) -> None:
+    errors: dict[str, Any] = {}
+    if "name" in data:
+        c.name = data["name"] if isinstance(data["name"], str) else ""
+    if "fields" in data:
+        c.fields = _parse_fields(data["fields"], old)
+    if "indexes" in data:
+        raw = data["indexes"]
+        if not isinstance(raw, list) or not all(isinstance(i, str) for i in raw):
+            errors["indexes"] = ErrorDetail("validation_invalid_value", "Invalid value.")
+        else:
+            c.indexes = list(raw)
+    for rule in rule_names(c.type):
+        if rule in data:
+            value = data[rule]
+            if value is not None and not isinstance(value, str):
+                errors[rule] = ErrorDetail("validation_invalid_rule", "Invalid rule.")
+            else:
+                c.rules[rule] = value
+    for key, value in data.items():
+        if key in c.options and isinstance(value, Mapping) and isinstance(c.options[key], dict):
+            c.options[key].update(value)
+    if errors:
+        raise ValidationError(data=errors)
+
+
+def referenced_by(schema: Schema, c: Collection) -> list[Collection]:
+    """Other collections with a relation field pointing at ``c``."""
+    return [
+        other
+        for other in schema
+        if other.id != c.id
+        and any(
+            f.type == "relation" and getattr(f, "collectionId", "") == c.id for f in other.fields
+        )
+    ]
+
+
+class CollectionService:
+    def __init__(
+        self, schema: Schema, storage: Storage, clock: Clock, check_rule: RuleChecker
+    ) -> None:
+        self.schema = schema
+        self.storage = storage
+        self._clock = clock
+        self._check_rule = check_rule
+
+    def get(self, id_or_name: str) -> Collection:
+        c = self.schema.get(id_or_name)
+        if c is None:
+            raise NotFoundError("Missing collection context.")
+        return c
+
+    def list_collections(self, ctx: RequestContext) -> list[Collection]:
+        require_superuser(ctx)
+        return sorted(self.schema, key=lambda c: c.created)
+
+    def view(self, ctx: RequestContext, id_or_name: str) -> Collection:
+        require_superuser(ctx)
+        c = self.schema.get(id_or_name)
+        if c is None:
+            raise NotFoundError()
+        return c
+
+    def _new_from_input(self, data: Mapping[str, Any]) -> Collection:
+        ctype = data.get("type") or "base"
+        cid = data.get("id")
+        now = self._clock.now()
+        c = Collection(
+            id=cid if isinstance(cid, str) and cid else new_collection_id(),
+            name="",
+            type=ctype if isinstance(ctype, str) else "",
+            created=now,
+            updated=now,
+            rules={r: None for r in rule_names(str(ctype))},
+        )
+        ensure_system_fields(c)
+        _apply_input(c, data, None)
+        ensure_system_fields(c)
+        return c
+
+    def prepare_create(self, data: Mapping[str, Any], schema: Schema) -> Collection:
+        """A new collection from client input, validated against ``schema``."""
+        c = self._new_from_input(data)
+        if schema.get(c.id) is not None:
+            raise ValidationError(
+                "Failed to create collection.",
+                {"id": ErrorDetail("validation_not_unique", "Value must be unique.")},
+            )
+        self._validate(None, c, schema, "Failed to create collection.")
+        return c
+
+    def prepare_update(
+        self, old: Collection, data: Mapping[str, Any], schema: Schema
+    ) -> Collection:
+        """The changed collection from client input, validated against ``schema``."""
+        c = copy.deepcopy(old)
+        _apply_input(c, data, old)
+        if isinstance(data.get("type"), str) and data["type"] != old.type:
+            c.type = data["type"]
+        ensure_system_fields(c)
+        c.updated = self._clock.now()
+        self._validate(old, c, schema, "Failed to update collection.")
+        return c
+
+    def _validate(
+        self, old: Collection | None, c: Collection, schema: Schema, message: str
+    ) -> None:
+        errors = validate_collection(c, schema, old, self._check_rule)
+        if errors:
+            raise ValidationError(message, errors)
+
+    async def create(self, ctx: RequestContext, data: Mapping[str, Any]) -> Collection:
+        require_superuser(ctx)
+        c = self.prepare_create(data, self.schema)
+        await self._save(None, c, "Failed to create collection.")
+        return c
+
+    async def update(
+        self, ctx: RequestContext, id_or_name: str, data: Mapping[str, Any]
+    ) -> Collection:
+        require_superuser(ctx)
+        old = self.view(ctx, id_or_name)
+        c = self.prepare_update(old, data, self.schema)
+        await self._save(old, c, "Failed to update collection.")
+        return c
+
+    async def import_(self, ctx: RequestContext, items: list[Any], delete_missing: bool) -> None:
+        require_superuser(ctx)
+        await import_collections(self, items, delete_missing)
+
+    async def _save(self, old: Collection | None, c: Collection, message: str) -> None:
+        try:
+            async with self.storage.transaction() as tx:
+                await tx.save_collection(old, c)
+        except UniqueViolation:
+            raise ValidationError(
+                message,
+                {
+                    "indexes": ErrorDetail(
+                        "validation_not_unique", "The index values are not unique."
+                    )
+                },
+            ) from None
+        self.schema.put(c)
+
+    async def delete(self, ctx: RequestContext, id_or_name: str) -> None:
+        require_superuser(ctx)
+        c = self.view(ctx, id_or_name)
+        if c.system:
+            raise BadRequestError("Failed to delete collection.")
+        refs = referenced_by(self.schema, c)
+        if refs:
+            raise BadRequestError(
+                f"Failed to delete collection probably due to existing reference in {refs[0].name}."
+            )
+        async with self.storage.transaction() as tx:
+            await tx.delete_collection(c)
+        self.schema.remove(c.id)
+
+    async def truncate(self, ctx: RequestContext, id_or_name: str) -> None:
+        require_superuser(ctx)
+        c = self.view(ctx, id_or_name)
+        async with self.storage.transaction() as tx:
+            await tx.truncate_collection(c)

@@ -1,0 +1,215 @@
+"""Use cases on records: list, view, create, update, delete."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from backroom.core.collections.model import Collection, Schema
+from backroom.core.context import RequestContext
+from backroom.core.fields.base import FieldContext
+from backroom.core.ids import new_id
+from backroom.core.ports import Clock, Hasher, RecordQuery, Storage, Transaction, UniqueViolation
+from backroom.core.records.build import apply_body, validate_record
+from backroom.core.records.expand import parse_expand
+from backroom.core.records.projection import parse_fields, project
+from backroom.core.services.access import Access
+from backroom.core.services.expander import Expander
+from backroom.core.services.relations import check_relations, delete_with_references
+from backroom.core.services.secrets import prepare_auth_record
+from backroom.errors import ErrorDetail, ForbiddenError, NotFoundError, ValidationError
+
+__all__ = ["ListParams", "RecordService"]
+
+DEFAULT_PER_PAGE = 30
+MAX_PER_PAGE = 1000
+_ONLY_SUPERUSERS = "Only superusers can perform this action."
+_NOT_UNIQUE = ErrorDetail("validation_not_unique", "Value must be unique.")
+
+
+@dataclass(slots=True)
+class ListParams:
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+    sort: str = ""
+    filter: str = ""
+    expand: str = ""
+    fields: str = ""
+    skip_total: bool = False
+
+
+class RecordService:
+    def __init__(
+        self, schema: Schema, storage: Storage, clock: Clock, hasher: Hasher, access: Access
+    ) -> None:
+        self._schema = schema
+        self._storage = storage
+        self._clock = clock
+        self._hasher = hasher
+        self._access = access
+        self._expander = Expander(schema, storage, access)
+
+    def collection(self, id_or_name: str) -> Collection:
+        c = self._schema.get(id_or_name)
+        if c is None:
+            raise NotFoundError("Missing collection context.")
+        return c
+
+    def _rule_filters(self, ctx: RequestContext, c: Collection, rule_name: str) -> list[Any]:
+        """The rule as filters for a non-superuser; raises 403 for a locked (null) rule."""
+        if ctx.is_superuser:
+            return []
+        rule = c.rule(rule_name)
+        if rule is None:
+            raise ForbiddenError(_ONLY_SUPERUSERS)
+        return [] if rule == "" else [self._access.rule(c, rule)]
+
+    async def list(self, ctx: RequestContext, name: str, p: ListParams) -> dict[str, Any]:
+        c = self.collection(name)
+        filters = self._rule_filters(ctx, c, "listRule")
+        if p.filter:
+            filters.append(self._access.filter(c, p.filter, ctx))
+        sort = self._access.sort(c, p.sort, ctx) if p.sort else None
+        expand = parse_expand(p.expand) if p.expand else None
+        proj = parse_fields(p.fields) if p.fields else None
+        page = max(p.page, 1)
+        per_page = DEFAULT_PER_PAGE if p.per_page <= 0 else min(p.per_page, MAX_PER_PAGE)
+        query = RecordQuery(
+            c,
+            filters,
+            sort,
+            limit=per_page,
+            offset=(page - 1) * per_page,
+            with_total=not p.skip_total,
+            bind=self._access.bind(filters, ctx),
+        )
+        result = await self._storage.query(query)
+        items = await self._expander.serialize(ctx, c, result.items, expand)
+        total = result.total
+        return {
+            "page": page,
+            "perPage": per_page,
+            "totalItems": total,
+            "totalPages": -1 if total < 0 else math.ceil(total / per_page),
+            "items": project(items, proj),
+        }
+
+    async def _visible(
+        self, ctx: RequestContext, c: Collection, rule: str, rid: str
+    ) -> dict[str, Any]:
+        filters = self._rule_filters(ctx, c, rule)
+        query = RecordQuery(c, filters, ids=[rid], limit=1, bind=self._access.bind(filters, ctx))
+        found = (await self._storage.query(query)).items
+        if not found:
+            raise NotFoundError()
+        return found[0]
+
+    async def view(
+        self, ctx: RequestContext, name: str, rid: str, expand: str = "", fields: str = ""
+    ) -> dict[str, Any]:
+        c = self.collection(name)
+        record = await self._visible(ctx, c, "viewRule", rid)
+        return await self._present(ctx, c, record, expand, fields)
+
+    async def _present(
+        self, ctx: RequestContext, c: Collection, record: dict[str, Any], expand: str, fields: str
+    ) -> dict[str, Any]:
+        tree = parse_expand(expand) if expand else None
+        proj = parse_fields(fields) if fields else None
+        items = await self._expander.serialize(ctx, c, [record], tree)
+        out: dict[str, Any] = project(items[0], proj)
+        return out
+
+    async def _rule_holds(
+        self, tx: Transaction, ctx: RequestContext, c: Collection, rule: str, rid: str
+    ) -> bool:
+        filters = self._rule_filters(ctx, c, rule)
+        if not filters:
+            return True
+        query = RecordQuery(c, filters, ids=[rid], limit=1, bind=self._access.bind(filters, ctx))
+        return await tx.count(query) > 0
+
+    async def create(
+        self,
+        ctx: RequestContext,
+        name: str,
+        body: Mapping[str, Any],
+        expand: str = "",
+        fields: str = "",
+    ) -> dict[str, Any]:
+        c = self.collection(name)
+        self._rule_filters(ctx, c, "createRule")
+        record = {f.name: f.zero() for f in c.fields}
+        _, errors = apply_body(c, record, body, superuser=ctx.is_superuser)
+        if not record.get("id"):
+            record["id"] = new_id()
+        fctx = FieldContext(is_new=True, is_superuser=ctx.is_superuser, now=self._clock.now())
+        for f in c.fields:
+            record[f.name] = f.on_save(record[f.name], fctx)
+        if c.is_auth:
+            errors.update(await prepare_auth_record(c, record, body, None, ctx, self._hasher))
+        errors = {**validate_record(c, record, fctx, skip=set(errors)), **errors}
+        if errors:
+            raise ValidationError("Failed to create record.", errors)
+        try:
+            async with self._storage.transaction() as tx:
+                rel_errors = await check_relations(tx, self._schema, c, record)
+                if rel_errors:
+                    raise ValidationError("Failed to create record.", rel_errors)
+                await tx.insert_record(c, record)
+                if not await self._rule_holds(tx, ctx, c, "createRule", record["id"]):
+                    raise ValidationError("Failed to create record.")
+        except UniqueViolation as err:
+            raise ValidationError(
+                "Failed to create record.", {f: _NOT_UNIQUE for f in err.fields}
+            ) from None
+        return await self._present(ctx, c, record, expand, fields)
+
+    async def update(
+        self,
+        ctx: RequestContext,
+        name: str,
+        rid: str,
+        body: Mapping[str, Any],
+        expand: str = "",
+        fields: str = "",
+    ) -> dict[str, Any]:
+        c = self.collection(name)
+        self._rule_filters(ctx, c, "updateRule")
+        try:
+            async with self._storage.transaction() as tx:
+                old = await tx.get_record(c, rid)
+                if old is None or not await self._rule_holds(tx, ctx, c, "updateRule", rid):
+                    raise NotFoundError()
+                record = dict(old)
+                _, errors = apply_body(c, record, body, superuser=ctx.is_superuser)
+                fctx = FieldContext(
+                    is_new=False, is_superuser=ctx.is_superuser, now=self._clock.now(), old=old
+                )
+                for f in c.fields:
+                    record[f.name] = f.on_save(record[f.name], fctx)
+                if c.is_auth:
+                    errors.update(
+                        await prepare_auth_record(c, record, body, old, ctx, self._hasher)
+                    )
+                errors = {**validate_record(c, record, fctx, skip=set(errors)), **errors}
+                errors.update(await check_relations(tx, self._schema, c, record))
+                if errors:
+                    raise ValidationError("Failed to update record.", errors)
+                await tx.update_record(c, rid, record)
+        except UniqueViolation as err:
+            raise ValidationError(
+                "Failed to update record.", {f: _NOT_UNIQUE for f in err.fields}
+            ) from None
+        return await self._present(ctx, c, record, expand, fields)
+
+    async def delete(self, ctx: RequestContext, name: str, rid: str) -> None:
+        c = self.collection(name)
+        self._rule_filters(ctx, c, "deleteRule")
+        async with self._storage.transaction() as tx:
+            old = await tx.get_record(c, rid)
+            if old is None or not await self._rule_holds(tx, ctx, c, "deleteRule", rid):
+                raise NotFoundError()
+            await delete_with_references(tx, self._schema, c, rid)

@@ -1,0 +1,71 @@
+"""Auth records: password hashing, confirmation and the token key."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from backroom.core.collections.model import Collection
+from backroom.core.context import RequestContext
+from backroom.core.fields.base import FieldContext
+from backroom.core.ids import random_string
+from backroom.core.ports import Hasher
+from backroom.errors import ErrorDetail
+
+__all__ = ["new_token_key", "prepare_auth_record"]
+
+_TOKEN_KEY_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+_REQUIRED = ErrorDetail("validation_required", "Cannot be blank.")
+
+
+def new_token_key() -> str:
+    return random_string(50, _TOKEN_KEY_ALPHABET)
+
+
+async def prepare_auth_record(
+    c: Collection,
+    record: dict[str, Any],
+    body: Mapping[str, Any],
+    old: Mapping[str, Any] | None,
+    ctx: RequestContext,
+    hasher: Hasher,
+) -> dict[str, ErrorDetail]:
+    """Hash a new password, check its confirmation, rotate the token key when needed."""
+    errors: dict[str, ErrorDetail] = {}
+    password_field = c.field("password")
+    password = body.get("password")
+    if old is None and not record.get("tokenKey"):
+        record["tokenKey"] = new_token_key()
+    if c.system and c.name == "_superusers":
+        record["verified"] = True
+    if old is not None and record.get("email") != old.get("email"):
+        record["tokenKey"] = new_token_key()
+    if password is None or password == "":
+        if old is None and password_field is not None:
+            errors["password"] = _REQUIRED
+        return errors
+    if not isinstance(password, str):
+        errors["password"] = ErrorDetail("validation_invalid_value", "Invalid value.")
+        return errors
+    if password_field is not None:
+        err = password_field.validate(
+            password, FieldContext(is_new=old is None, is_superuser=ctx.is_superuser)
+        )
+        if err is not None:
+            errors["password"] = err
+    if body.get("passwordConfirm") != password:
+        errors["passwordConfirm"] = ErrorDetail("validation_values_mismatch", "Values don't match.")
+    if old is not None and not ctx.is_superuser:
+        old_password = body.get("oldPassword")
+        if not isinstance(old_password, str) or not old_password:
+            errors["oldPassword"] = _REQUIRED
+        elif not await hasher.verify(old_password, str(old.get("password", ""))):
+            errors["oldPassword"] = ErrorDetail(
+                "validation_invalid_old_password", "Missing or invalid old password."
+            )
+    if errors:
+        return errors
+    record["password"] = await hasher.hash(password)
+    if old is not None:
+        record["tokenKey"] = new_token_key()
+    return errors

@@ -1,0 +1,81 @@
+"""The ASGI application: the route table and the mapping of errors to PocketBase's shape."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from backroom.errors import BackroomError
+from backroom.http.handlers import auth, collections, health, records
+from backroom.http.responses import error_response, plain_error
+
+if TYPE_CHECKING:
+    from backroom.app import Backroom
+
+__all__ = ["create_asgi"]
+
+log = logging.getLogger("backroom.http")
+
+_MESSAGES = {
+    404: "The requested resource wasn't found.",
+    405: "Method Not Allowed.",
+}
+
+ROUTES = [
+    Route("/api/health", health.health, methods=["GET", "HEAD"]),
+    Route("/api/collections", collections.list_, methods=["GET"]),
+    Route("/api/collections", collections.create, methods=["POST"]),
+    Route("/api/collections/import", collections.import_, methods=["PUT"]),
+    Route("/api/collections/{collection}", collections.view, methods=["GET"]),
+    Route("/api/collections/{collection}", collections.update, methods=["PATCH"]),
+    Route("/api/collections/{collection}", collections.delete, methods=["DELETE"]),
+    Route("/api/collections/{collection}/truncate", collections.truncate, methods=["DELETE"]),
+    Route("/api/collections/{collection}/records", records.list_, methods=["GET"]),
+    Route("/api/collections/{collection}/records", records.create, methods=["POST"]),
+    Route("/api/collections/{collection}/records/{id}", records.view, methods=["GET"]),
+    Route("/api/collections/{collection}/records/{id}", records.update, methods=["PATCH"]),
+    Route("/api/collections/{collection}/records/{id}", records.delete, methods=["DELETE"]),
+    Route(
+        "/api/collections/{collection}/auth-with-password",
+        auth.auth_with_password,
+        methods=["POST"],
+    ),
+    Route("/api/collections/{collection}/auth-refresh", auth.auth_refresh, methods=["POST"]),
+]
+
+
+async def _domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, BackroomError)
+    return error_response(exc)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    message = _MESSAGES.get(exc.status_code, "Something went wrong while processing your request.")
+    return plain_error(exc.status_code, message)
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return plain_error(500, "Something went wrong while processing your request.")
+
+
+def create_asgi(backroom: Backroom, *, debug: bool = False) -> Starlette:
+    app = Starlette(
+        debug=debug,
+        routes=ROUTES,
+        exception_handlers={
+            BackroomError: _domain_error,
+            HTTPException: _http_error,
+            Exception: _unexpected,
+        },
+        lifespan=backroom.lifespan,
+    )
+    app.state.backroom = backroom
+    return app

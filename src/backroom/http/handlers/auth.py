@@ -1,0 +1,32 @@
+"""Authentication endpoints of auth collections."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+from backroom.core.records.serialize import record_json
+from backroom.errors import UnauthorizedError
+from backroom.http.body import read_body
+from backroom.http.context import app_of, request_context
+from backroom.http.responses import JSON
+
+__all__ = ["auth_refresh", "auth_with_password"]
+
+
+async def auth_with_password(request: Request) -> JSON:
+    body = await read_body(request)
+    ctx = await request_context(request, body)
+    result = await app_of(request).auth.auth_with_password(
+        ctx, request.path_params["collection"], body
+    )
+    return JSON(result)
+
+
+async def auth_refresh(request: Request) -> JSON:
+    ctx = await request_context(request)
+    app = app_of(request)
+    c = app.schema.get(request.path_params["collection"])
+    if ctx.auth is None or c is None or ctx.auth.collection_id != c.id:
+        raise UnauthorizedError()
+    record = dict(ctx.auth.record)
+    return JSON({"token": app.auth.issue(c, record), "record": record_json(c, record, ctx)})

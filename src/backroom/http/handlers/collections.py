@@ -1,0 +1,81 @@
+"""The collections API: superusers manage collections and their schema."""
+
+from __future__ import annotations
+
+import math
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from backroom.core.collections.codec import public_collection_json
+from backroom.errors import BadRequestError
+from backroom.http.body import read_body
+from backroom.http.context import app_of, request_context
+from backroom.http.params import int_param
+from backroom.http.responses import JSON
+
+__all__ = ["create", "delete", "import_", "list_", "truncate", "update", "view"]
+
+
+async def list_(request: Request) -> JSON:
+    ctx = await request_context(request)
+    items = app_of(request).collections.list_collections(ctx)
+    page = max(int_param(request, "page", 1), 1)
+    per_page = int_param(request, "perPage", 30)
+    per_page = 30 if per_page <= 0 else min(per_page, 1000)
+    chunk = items[(page - 1) * per_page : page * per_page]
+    return JSON(
+        {
+            "page": page,
+            "perPage": per_page,
+            "totalItems": len(items),
+            "totalPages": math.ceil(len(items) / per_page),
+            "items": [public_collection_json(c) for c in chunk],
+        }
+    )
+
+
+async def view(request: Request) -> JSON:
+    ctx = await request_context(request)
+    c = app_of(request).collections.view(ctx, request.path_params["collection"])
+    return JSON(public_collection_json(c))
+
+
+async def create(request: Request) -> JSON:
+    ctx = await request_context(request)
+    body = await read_body(request)
+    c = await app_of(request).collections.create(ctx, body)
+    return JSON(public_collection_json(c))
+
+
+async def update(request: Request) -> JSON:
+    ctx = await request_context(request)
+    body = await read_body(request)
+    c = await app_of(request).collections.update(ctx, request.path_params["collection"], body)
+    return JSON(public_collection_json(c))
+
+
+async def delete(request: Request) -> Response:
+    ctx = await request_context(request)
+    await app_of(request).collections.delete(ctx, request.path_params["collection"])
+    return Response(status_code=204)
+
+
+async def truncate(request: Request) -> Response:
+    ctx = await request_context(request)
+    await app_of(request).collections.truncate(ctx, request.path_params["collection"])
+    return Response(status_code=204)
+
+
+async def import_(request: Request) -> Response:
+    ctx = await request_context(request)
+    body = await read_body(request)
+    collections = body.get("collections")
+    if not isinstance(collections, list):
+        raise BadRequestError(
+            "Failed to import collections.",
+            {"collections": {"code": "validation_required", "message": "Cannot be blank."}},
+        )
+    delete_missing = bool(body.get("deleteMissing"))
+    await app_of(request).collections.import_(ctx, collections, delete_missing)
+    return Response(status_code=204)

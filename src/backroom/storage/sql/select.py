@@ -1,0 +1,82 @@
+"""List and view queries: rule and filter plans, sort and paging, compiled once and cached."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlalchemy as sa
+
+from backroom.core.ports import RecordQuery
+from backroom.storage.sql.compiled import CompiledSQL, StatementCache
+from backroom.storage.sql_filter import render_order_by, render_where
+
+__all__ = ["SelectBuilder"]
+
+
+def _plan_key(plan: Any) -> Any:
+    return getattr(plan, "cache_key", None) or id(plan)
+
+
+class SelectBuilder:
+    def __init__(self, cache: StatementCache) -> None:
+        self._cache = cache
+
+    def _key(self, q: RecordQuery) -> tuple[Any, ...]:
+        ids_kind = None if q.ids is None else ("one" if len(q.ids) == 1 else "many")
+        return (
+            "select",
+            q.collection.id,
+            q.collection.version,
+            tuple(_plan_key(p) for p in q.filters),
+            None if q.sort is None else _plan_key(q.sort),
+            ids_kind,
+            q.limit is not None,
+        )
+
+    def _where(self, q: RecordQuery, table: sa.TableClause) -> list[sa.ColumnElement[bool]]:
+        conds: list[sa.ColumnElement[bool]] = []
+        if q.ids is not None:
+            if len(q.ids) == 1:
+                conds.append(table.c.id == sa.bindparam("__id"))
+            else:
+                ids: sa.Select[Any] = sa.select(sa.column("value")).select_from(
+                    sa.func.json_each(sa.bindparam("__ids"))
+                )
+                conds.append(table.c.id.in_(ids.scalar_subquery()))
+        for plan in q.filters:
+            conds.append(render_where(plan, q.collection, table))
+        return conds
+
+    def build(self, q: RecordQuery) -> tuple[CompiledSQL, CompiledSQL | None]:
+        c = q.collection
+        key = self._key(q)
+
+        def items() -> sa.Select[Any]:
+            table = sa.table(c.name, *(sa.column(f.name) for f in c.fields))
+            stmt = sa.select(*(table.c[f.name] for f in c.fields)).where(*self._where(q, table))
+            if q.sort is not None:
+                stmt = stmt.order_by(*render_order_by(q.sort, c, table))
+            if q.limit is not None:
+                stmt = stmt.limit(sa.bindparam("__limit")).offset(sa.bindparam("__offset"))
+            return stmt
+
+        def count() -> sa.Select[Any]:
+            table = sa.table(c.name, *(sa.column(f.name) for f in c.fields))
+            return sa.select(sa.func.count()).select_from(table).where(*self._where(q, table))
+
+        items_sql = self._cache.get(key, items)
+        count_sql = self._cache.get((*key, "count"), count) if q.with_total else None
+        return items_sql, count_sql
+
+    def params(self, q: RecordQuery) -> dict[str, Any]:
+        values: dict[str, Any] = dict(q.bind)
+        if q.ids is not None:
+            if len(q.ids) == 1:
+                values["__id"] = q.ids[0]
+            else:
+                values["__ids"] = json.dumps(list(q.ids))
+        if q.limit is not None:
+            values["__limit"] = q.limit
+            values["__offset"] = q.offset
+        return values

@@ -1,0 +1,187 @@
+"""Render compiled filters, rules and sorts as SQLAlchemy Core clauses.
+
+Every value is a bind parameter and every identifier is quoted by SQLAlchemy, so no part of a
+client's expression becomes SQL text. Multi-valued operands (``:each``, paths through multiple
+relations) become EXISTS subqueries: ``?op`` means any item matches, a plain ``op`` means every
+item matches (and there is at least one).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+
+from backroom.core.collections.model import Collection
+from backroom.core.rules.errors import FilterError
+from backroom.core.rules.plan import (
+    ColumnRef,
+    FilterPlan,
+    ParamRef,
+    Resolved,
+    ResolvedCompare,
+    ResolvedExpr,
+    SortPlan,
+    Value,
+)
+
+__all__ = ["render_order_by", "render_where"]
+
+_MIRROR = {"=": "=", "!=": "!=", ">": "<", ">=": "<=", "<": ">", "<=": ">=", "~": "~", "!~": "!~"}
+
+
+def _table(c: Collection, alias: str) -> Any:
+    return sa.table(c.name, *(sa.column(f.name) for f in c.fields)).alias(alias)
+
+
+class _Set:
+    """The values a multi-valued operand takes for one root row: ``SELECT value FROM ...``."""
+
+    def __init__(self, value: ColumnElement[Any], froms: list[Any], conds: list[Any]) -> None:
+        self.value = value
+        self.froms = froms
+        self.conds = conds
+
+    def exists(self, cond: ColumnElement[bool] | None = None) -> ColumnElement[bool]:
+        conds = [*self.conds] if cond is None else [*self.conds, cond]
+        return sa.exists(sa.select(sa.literal(1)).select_from(*self.froms).where(*conds))
+
+
+class _Renderer:
+    def __init__(self, root: Any) -> None:
+        self.root = root
+        self.n = 0
+
+    def _alias(self, prefix: str) -> str:
+        self.n += 1
+        return f"__{prefix}{self.n}"
+
+    def _walk(self, ref: ColumnRef) -> tuple[ColumnElement[Any], list[Any], list[Any]]:
+        current: Any = self.root
+        col: ColumnElement[Any] = (
+            self.root.c[ref.hops[0].field.name] if ref.hops else self.root.c[ref.field.name]
+        )
+        froms: list[Any] = []
+        conds: list[Any] = []
+        for i, hop in enumerate(ref.hops):
+            target = _table(hop.target, self._alias("r"))
+            if hop.field.is_multiple:
+                items = sa.func.json_each(col).table_valued("value").alias(self._alias("j"))
+                froms.append(items)
+                conds.append(target.c.id == items.c.value)
+            else:
+                conds.append(target.c.id == col)
+            froms.append(target)
+            current = target
+            nxt = ref.hops[i + 1].field.name if i + 1 < len(ref.hops) else ref.field.name
+            col = current.c[nxt]
+        return col, froms, conds
+
+    def operand(self, op: Resolved) -> ColumnElement[Any] | _Set | None:
+        if isinstance(op, Value):
+            return None if op.value is None else sa.literal(op.value)
+        if isinstance(op, ParamRef):
+            param: ColumnElement[Any] = sa.bindparam(op.name)
+            return sa.func.lower(param) if op.modifier == "lower" else param
+        col, froms, conds = self._walk(op)
+        if op.each:
+            items = sa.func.json_each(col).table_valued("value").alias(self._alias("e"))
+            return _Set(self._modify(items.c.value, op.modifier), [*froms, items], conds)
+        if op.modifier == "length":
+            col = sa.func.json_array_length(col) if op.field.is_multiple else sa.func.length(col)
+        if op.through_many:
+            return _Set(self._modify(col, op.modifier), froms, conds)
+        if op.hops:
+            sub = sa.select(self._modify(col, op.modifier)).select_from(*froms).where(*conds)
+            return sub.limit(1).scalar_subquery()
+        return self._modify(col, op.modifier)
+
+    @staticmethod
+    def _modify(col: ColumnElement[Any], modifier: str) -> ColumnElement[Any]:
+        return sa.func.lower(col) if modifier == "lower" else col
+
+    def compare(self, node: ResolvedCompare) -> ColumnElement[bool]:
+        any_of = node.op.startswith("?")
+        op = node.op.lstrip("?")
+        left, right = self.operand(node.left), self.operand(node.right)
+        if isinstance(right, _Set) and not isinstance(left, _Set):
+            left, right, op = right, left, _MIRROR[op]
+        if isinstance(right, _Set):
+            raise FilterError("comparing two multi-valued operands is not supported")
+        if isinstance(left, _Set):
+            cond = _condition(left.value, op, right)
+            if any_of:
+                return left.exists(cond)
+            return sa.and_(
+                left.exists(), sa.not_(left.exists(sa.not_(sa.func.coalesce(cond, 0) == 1)))
+            )
+        if left is None:
+            if right is None:
+                return sa.true() if op in ("=", "~") else sa.false()
+            left, right, op = right, None, _MIRROR[op]
+        return _condition(left, op, right)
+
+    def expr(self, node: ResolvedCompare | ResolvedExpr) -> ColumnElement[bool]:
+        if isinstance(node, ResolvedCompare):
+            return self.compare(node)
+        parts = [self.expr(item) for item in node.items]
+        return sa.and_(*parts) if node.kind == "and" else sa.or_(*parts)
+
+
+def _like_pattern(right: ColumnElement[Any]) -> ColumnElement[Any]:
+    value = getattr(right, "value", None)
+    if isinstance(value, str):
+        if "%" in value:
+            return sa.literal(value)
+        escaped = value.replace("\\", "\\\\").replace("_", "\\_")
+        return sa.literal(f"%{escaped}%")
+    return sa.literal("%") + sa.cast(right, sa.Text) + sa.literal("%")
+
+
+def _condition(
+    left: ColumnElement[Any], op: str, right: ColumnElement[Any] | None
+) -> ColumnElement[bool]:
+    if right is None:
+        empty = sa.or_(left.is_(None), left == "", left == "[]")
+        if op == "=":
+            return empty
+        if op == "!=":
+            return sa.not_(empty)
+        return sa.false()
+    if op in ("=", "!="):
+        eq = sa.func.coalesce(left, "") == sa.func.coalesce(right, "")
+        return eq if op == "=" else sa.not_(eq)
+    if op == "~":
+        return left.like(_like_pattern(right), escape="\\")
+    if op == "!~":
+        return sa.not_(sa.func.coalesce(left, "").like(_like_pattern(right), escape="\\"))
+    return {
+        ">": left > right,
+        ">=": left >= right,
+        "<": left < right,
+        "<=": left <= right,
+    }[op]
+
+
+def render_where(plan: FilterPlan, collection: Collection, table: Any) -> ColumnElement[bool]:
+    return _Renderer(table).expr(plan.expr)
+
+
+def render_order_by(plan: SortPlan, collection: Collection, table: Any) -> list[Any]:
+    renderer = _Renderer(table)
+    out: list[Any] = []
+    for item in plan.items:
+        if item.special == "random":
+            out.append(sa.func.random())
+            continue
+        if item.special == "rowid":
+            col: Any = sa.literal_column("_rowid_")
+        else:
+            assert item.ref is not None
+            rendered = renderer.operand(item.ref)
+            if isinstance(rendered, _Set) or rendered is None:
+                raise FilterError("cannot sort by a multi-valued path")
+            col = rendered
+        out.append(col.desc() if item.descending else col.asc())
+    return out

@@ -1,0 +1,82 @@
+"""The SQLite engine: one serialized writer connection, a pool of concurrent readers.
+
+SQLite in WAL mode lets readers run beside one writer. Backroom keeps exactly one writer
+connection and hands it out under an asyncio lock, so concurrent requests queue for it
+instead of ever seeing "database is locked"; reads run on a small thread pool, each
+thread with its own connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+__all__ = ["SqliteEngine"]
+
+T = TypeVar("T")
+
+
+def _connect(path: Path, *, synchronous: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout = 10000")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute(f"PRAGMA synchronous = {synchronous}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA cache_size = -16000")
+    conn.execute("PRAGMA temp_store = MEMORY")
+    return conn
+
+
+class SqliteEngine:
+    def __init__(self, path: Path, *, readers: int = 2, durability: str = "normal") -> None:
+        self.path = path
+        self._synchronous = "FULL" if durability == "full" else "NORMAL"
+        self._writer_conn = _connect(path, synchronous=self._synchronous)
+        self._writer_pool = ThreadPoolExecutor(1, thread_name_prefix="br-sqlite-writer")
+        self._reader_pool = ThreadPoolExecutor(readers, thread_name_prefix="br-sqlite-reader")
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+        self.write_lock = asyncio.Lock()
+
+    def _reader(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = _connect(self.path, synchronous=self._synchronous)
+            conn.execute("PRAGMA query_only = ON")
+            self._local.conn = conn
+            with self._readers_lock:
+                self._readers.append(conn)
+        return conn
+
+    async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._reader_pool, lambda: fn(self._reader()))
+
+    async def on_writer(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn`` on the writer connection; the caller must hold ``write_lock``."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._writer_pool, fn, self._writer_conn)
+
+    def run_sync(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run on the writer connection from synchronous code (start-up, CLI)."""
+        return self._writer_pool.submit(fn, self._writer_conn).result()
+
+    def close(self) -> None:
+        self._reader_pool.shutdown(wait=True)
+        self._writer_pool.shutdown(wait=True)
+        with self._readers_lock:
+            for conn in self._readers:
+                conn.close()
+            self._readers.clear()
+        self._writer_conn.close()
+
+
+def rows_as_dicts(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
+    names = [d[0] for d in cursor.description or ()]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

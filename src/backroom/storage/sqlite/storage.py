@@ -1,0 +1,208 @@
+"""SqliteStorage: Backroom's embedded store, implementing ``core.ports.Storage``."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+
+from backroom.core.collections.codec import collection_from_json, collection_to_json
+from backroom.core.collections.model import Collection
+from backroom.core.fields.base import Field
+from backroom.core.ports import Page, RecordQuery, UniqueViolation
+from backroom.storage.migrations.sqlite import migrate
+from backroom.storage.sql import ddl
+from backroom.storage.sql.compiled import CompiledSQL, StatementCache
+from backroom.storage.sql.records import RecordStatements, decode_row, encode_record
+from backroom.storage.sql.select import SelectBuilder
+from backroom.storage.sqlite.engine import SqliteEngine
+
+__all__ = ["SqliteStorage"]
+
+_UNIQUE_RE = re.compile(r"UNIQUE constraint failed: (.+)$")
+
+
+def _unique_fields(err: sqlite3.IntegrityError) -> list[str] | None:
+    m = _UNIQUE_RE.search(str(err))
+    if m is None:
+        return None
+    return [part.strip().rsplit(".", 1)[-1] for part in m.group(1).split(",")]
+
+
+def _run(conn: sqlite3.Connection, stmt: CompiledSQL, values: dict[str, Any]) -> sqlite3.Cursor:
+    try:
+        return conn.execute(stmt.sql, stmt.params(values))
+    except sqlite3.IntegrityError as err:
+        fields = _unique_fields(err)
+        if fields is not None:
+            raise UniqueViolation(fields) from None
+        raise
+
+
+class SqliteTransaction:
+    def __init__(self, storage: SqliteStorage) -> None:
+        self._s = storage
+        self._on = storage.engine.on_writer
+
+    async def get_record(self, collection: Collection, record_id: str) -> dict[str, Any] | None:
+        stmt = self._s.statements.by_id(collection)
+        row = await self._on(
+            lambda c: c.execute(stmt.sql, stmt.params({"id": record_id})).fetchone()
+        )
+        return None if row is None else decode_row(collection, row)
+
+    async def existing_ids(self, collection: Collection, ids: Sequence[str]) -> set[str]:
+        stmt = self._s.statements.by_ids(collection)
+        rows = await self._on(
+            lambda c: c.execute(stmt.sql, stmt.params({"ids": json.dumps(list(ids))})).fetchall()
+        )
+        idx = [f.name for f in collection.fields].index("id")
+        return {r[idx] for r in rows}
+
+    async def count(self, query: RecordQuery) -> int:
+        _, count_sql = self._s.selects.build(
+            RecordQuery(query.collection, query.filters, ids=query.ids, with_total=True)
+        )
+        assert count_sql is not None
+        params = count_sql.params(self._s.selects.params(query))
+        row = await self._on(lambda c: c.execute(count_sql.sql, params).fetchone())
+        return int(row[0])
+
+    async def insert_record(self, collection: Collection, record: dict[str, Any]) -> None:
+        stmt = self._s.statements.insert(collection)
+        values = encode_record(collection, record)
+        await self._on(lambda c: _run(c, stmt, values))
+
+    async def update_record(
+        self, collection: Collection, record_id: str, record: dict[str, Any]
+    ) -> None:
+        stmt = self._s.statements.update(collection)
+        values = encode_record(collection, record)
+        values["old_id"] = record_id
+        values["new_id"] = record.get("id", record_id)
+        await self._on(lambda c: _run(c, stmt, values))
+
+    async def delete_record(self, collection: Collection, record_id: str) -> None:
+        stmt = self._s.statements.delete(collection)
+        await self._on(lambda c: _run(c, stmt, {"id": record_id}))
+
+    async def referencing(
+        self, collection: Collection, field: Field, record_id: str
+    ) -> list[dict[str, Any]]:
+        stmt = self._s.statements.referencing(collection, field)
+        rows = await self._on(
+            lambda c: c.execute(stmt.sql, stmt.params({"id": record_id})).fetchall()
+        )
+        return [decode_row(collection, r) for r in rows]
+
+    async def save_collection(self, old: Collection | None, new: Collection) -> None:
+        dialect = self._s.dialect
+        if old is None:
+            stmts = ddl.create_statements(dialect, new)
+        else:
+            stmts = ddl.schema_change_statements(dialect, old, new)
+        data = json.dumps(collection_to_json(new))
+
+        def run(c: sqlite3.Connection) -> None:
+            for sql in stmts:
+                c.execute(sql)
+            c.execute(
+                "INSERT INTO _collections (id, name, type, system, data, created, updated) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+                "name = excluded.name, type = excluded.type, system = excluded.system, "
+                "data = excluded.data, updated = excluded.updated",
+                (new.id, new.name, new.type, new.system, data, new.created, new.updated),
+            )
+
+        try:
+            await self._on(run)
+        except sqlite3.IntegrityError as err:
+            fields = _unique_fields(err)
+            if fields is not None:
+                raise UniqueViolation(fields) from None
+            raise
+
+    async def delete_collection(self, collection: Collection) -> None:
+        stmts = ddl.drop_statements(self._s.dialect, collection)
+
+        def run(c: sqlite3.Connection) -> None:
+            for sql in stmts:
+                c.execute(sql)
+            c.execute("DELETE FROM _collections WHERE id = ?", (collection.id,))
+
+        await self._on(run)
+
+    async def truncate_collection(self, collection: Collection) -> None:
+        table = self._s.dialect.identifier_preparer.quote_identifier(collection.name)
+        await self._on(lambda c: c.execute(f"DELETE FROM {table}"))
+
+
+class SqliteStorage:
+    def __init__(self, data_dir: Path, *, durability: str = "normal", readers: int = 2) -> None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.engine = SqliteEngine(data_dir / "data.db", durability=durability, readers=readers)
+        self.dialect = sqlite_dialect.dialect()
+        self.cache = StatementCache(self.dialect)
+        self.statements = RecordStatements(self.cache)
+        self.selects = SelectBuilder(self.cache)
+        self.engine.run_sync(migrate)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[SqliteTransaction]:
+        async with self.engine.write_lock:
+            await self.engine.on_writer(lambda c: c.execute("BEGIN IMMEDIATE"))
+            try:
+                yield SqliteTransaction(self)
+            except BaseException:
+                await self.engine.on_writer(lambda c: c.execute("ROLLBACK"))
+                raise
+            await self.engine.on_writer(lambda c: c.execute("COMMIT"))
+
+    async def load_collections(self) -> list[Collection]:
+        rows = await self.engine.read(
+            lambda c: c.execute("SELECT data FROM _collections ORDER BY rowid").fetchall()
+        )
+        return [collection_from_json(json.loads(r[0])) for r in rows]
+
+    async def query(self, query: RecordQuery) -> Page:
+        items_sql, count_sql = self.selects.build(query)
+        coll = query.collection
+        params = self.selects.params(query)
+
+        def run(c: sqlite3.Connection) -> tuple[list[Any], int]:
+            rows = c.execute(items_sql.sql, items_sql.params(params)).fetchall()
+            total = -1
+            if count_sql is not None:
+                total = c.execute(count_sql.sql, count_sql.params(params)).fetchone()[0]
+            return rows, total
+
+        rows, total = await self.engine.read(run)
+        return Page([decode_row(coll, r) for r in rows], total)
+
+    async def get_records(self, collection: Collection, ids: Sequence[str]) -> list[dict[str, Any]]:
+        stmt = self.statements.by_ids(collection)
+        params = stmt.params({"ids": json.dumps(list(ids))})
+        rows = await self.engine.read(lambda c: c.execute(stmt.sql, params).fetchall())
+        return [decode_row(collection, r) for r in rows]
+
+    async def count_records(self, collection: Collection) -> int:
+        stmt = self.statements.count(collection)
+        row = await self.engine.read(lambda c: c.execute(stmt.sql).fetchone())
+        return int(row[0])
+
+    async def find_by_field(
+        self, collection: Collection, field: str, value: Any
+    ) -> dict[str, Any] | None:
+        stmt = self.statements.by_field(collection, field)
+        params = stmt.params({"value": value})
+        row = await self.engine.read(lambda c: c.execute(stmt.sql, params).fetchone())
+        return None if row is None else decode_row(collection, row)
+
+    async def close(self) -> None:
+        self.engine.close()

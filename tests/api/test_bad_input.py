@@ -1,0 +1,140 @@
+"""Bad input: a 4xx in PocketBase's error shape, nothing changed, never a 500."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from backroom.testing import TestApp, running_app
+
+POSTS = "/api/collections/posts/records"
+INJECTIONS = [
+    'title="x\' OR 1=1--"',
+    'title="\\") || 1=1 || (\\""',
+    "title=\u201cx\u201d",
+    "title='\x00'",
+    "1=1; DROP TABLE posts",
+]
+
+
+@pytest.fixture
+async def posts(app: TestApp) -> TestApp:
+    body = {
+        "name": "posts",
+        "listRule": "",
+        "viewRule": "",
+        "createRule": "",
+        "updateRule": "",
+        "fields": [{"name": "title", "type": "text"}, {"name": "views", "type": "number"}],
+    }
+    r = await app.client.post("/api/collections", headers=app.su(), json=body)
+    assert r.status_code == 200, r.text
+    r = await app.client.post(POSTS, json={"title": "keep", "views": 1})
+    assert r.status_code == 200
+    return app
+
+
+async def _snapshot(app: TestApp) -> Any:
+    r = await app.client.get(POSTS, headers=app.su(), params={"perPage": 1000})
+    return r.json()["items"]
+
+
+def _assert_error_shape(resp: Any, status: int) -> None:
+    assert resp.status_code == status, resp.text
+    body = resp.json()
+    assert set(body) == {"status", "message", "data"}
+    assert body["status"] == status
+    text = resp.text.lower()
+    for leak in ("sqlite", "select ", "traceback", "syntax error", ".py"):
+        assert leak not in text
+
+
+LIST_CASES: list[tuple[dict[str, str], str]] = [
+    ({"filter": "title = ((("}, "a filter syntax error"),
+    ({"filter": "nope = 1"}, "an unknown field in the filter"),
+    ({"filter": "title = 'x' && " * 300 + "id != ''"}, "a filter over 3500 characters"),
+    ({"filter": " || ".join(["id != ''"] * 201)}, "a filter with 201 expressions"),
+    ({"filter": "(" * 1500 + "id != ''" + ")" * 1500}, "a filter nested 1500 deep"),
+    ({"sort": "nope"}, "an unknown field in the sort"),
+    ({"sort": ",".join(["title"] * 9)}, "a sort with 9 expressions"),
+    ({"sort": "title;DROP TABLE posts"}, "SQL in the sort"),
+    ({"fields": "a)b"}, "a parenthesis in fields"),
+    ({"expand": "a;DROP TABLE posts"}, "SQL in expand"),
+    ({"expand": "a.b.c.d.e.f.g"}, "expand seven levels deep"),
+    ({"perPage": "abc"}, "a perPage that is not a number"),
+    *[({"filter": f}, f"injection {i} in the filter") for i, f in enumerate(INJECTIONS)],
+]
+
+
+@pytest.mark.parametrize(("params", "why"), LIST_CASES, ids=[c[1] for c in LIST_CASES])
+async def test_a_bad_list_query_is_a_400(posts: TestApp, params: dict[str, str], why: str) -> None:
+    resp = await posts.client.get(POSTS, params=params)
+    if resp.status_code == 200:
+        # an injection that parses as a plain string comparison must match nothing
+        assert resp.json()["items"] == [], why
+        return
+    _assert_error_shape(resp, 400)
+
+
+BODY_CASES: list[tuple[bytes, str, int, str]] = [
+    (b"{bad", "application/json", 400, "malformed JSON"),
+    (b"[1, 2]", "application/json", 400, "a JSON array instead of an object"),
+    (b'{"title": "x"}', "text/plain", 400, "a wrong content type"),
+    (b"[" * 100_000 + b"]" * 100_000, "application/json", 400, "JSON nested 100,000 deep"),
+    (b'{"title": 5, "views": {"a": 1}}', "application/json", 400, "values of the wrong type"),
+    (b"\xff\xfe{}", "application/json", 400, "invalid UTF-8"),
+]
+
+
+@pytest.mark.parametrize(
+    ("raw", "ctype", "status", "why"), BODY_CASES, ids=[c[3] for c in BODY_CASES]
+)
+async def test_a_bad_body_is_refused_and_nothing_is_written(
+    posts: TestApp, raw: bytes, ctype: str, status: int, why: str
+) -> None:
+    before = await _snapshot(posts)
+    resp = await posts.client.post(POSTS, content=raw, headers={"Content-Type": ctype})
+    if resp.status_code == 200 and why == "values of the wrong type":
+        pytest.fail("a number for a text field and an object for a number were accepted")
+    _assert_error_shape(resp, status)
+    assert await _snapshot(posts) == before
+
+
+async def test_polluting_keys_are_ignored(posts: TestApp) -> None:
+    body: dict[str, Any] = {"title": "p", "__proto__": {"x": 1}, "constructor": 1, "__class__": 1}
+    body.update({"a.b": 1, "title+": "z"})
+    body.update({f"k{i}": i for i in range(10_000)})
+    resp = await posts.client.post(POSTS, json=body)
+    assert resp.status_code == 200, resp.text
+    record = resp.json()
+    assert record["title"] == "p"
+    assert not {"__proto__", "constructor", "__class__", "a.b", "k1"} & set(record)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/collections/nope/records",
+        "/api/collections/x%22%3B%20DROP%20TABLE%20posts%3B--/records",
+        f"{POSTS}/nope",
+        f"{POSTS}/x'%20OR%201=1--",
+    ],
+    ids=["an unknown collection", "SQL as a collection name", "an invalid id", "SQL as an id"],
+)
+async def test_unknown_collections_and_ids_are_404(posts: TestApp, path: str) -> None:
+    _assert_error_shape(await posts.client.get(path), 404)
+
+
+async def test_a_body_over_the_limit_is_413_and_nothing_is_written(tmp_path: Path) -> None:
+    async with running_app(tmp_path / "d", body_limit=1024) as app:
+        await app.login()
+        body = {"name": "posts", "createRule": "", "fields": [{"name": "title", "type": "text"}]}
+        assert (
+            await app.client.post("/api/collections", headers=app.su(), json=body)
+        ).status_code == 200
+        resp = await app.client.post(POSTS, json={"title": "x" * 5000})
+        _assert_error_shape(resp, 413)
+        listed = await app.client.get(POSTS, headers=app.su())
+        assert listed.json()["totalItems"] == 0
