@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["IndexColumn", "IndexDef", "parse_index"]
+__all__ = ["IndexColumn", "IndexDef", "parse_index", "rename_index_table"]
 
 _IDENT = r"(?:`[^`]+`|\"[^\"]+\"|\[[^\]]+\]|[A-Za-z_][A-Za-z0-9_]*)"
 _INDEX_RE = re.compile(
@@ -77,3 +77,14 @@ def parse_index(sql: str) -> IndexDef | None:
     if where and not _NAME_RE.match(where):
         return None
     return IndexDef(name, table, bool(m["unique"]), tuple(columns), where)
+
+
+def rename_index_table(sql: str, old: str, new: str) -> str:
+    """The index definition pointed at a renamed table."""
+    idx = parse_index(sql)
+    if idx is None or idx.table != old:
+        return sql
+    for quoted in (f"`{old}`", f'"{old}"', f"[{old}]"):
+        if f"ON {quoted}" in sql:
+            return sql.replace(f"ON {quoted}", f"ON `{new}`", 1)
+    return re.sub(rf"\bON\s+{re.escape(old)}\b", f"ON `{new}`", sql, count=1, flags=re.IGNORECASE)

@@ -98,21 +98,40 @@ def default_auth_options() -> dict[str, Any]:
             "providers": [],
         },
         "passwordAuth": {"enabled": True, "identityFields": ["email"]},
-        "mfa": {"enabled": False, "duration": 1800, "rule": ""},
+        "mfa": {"enabled": False, "duration": 600, "rule": ""},
         "otp": {
             "enabled": False,
             "duration": 180,
             "length": 8,
-            "emailTemplate": _template("OTP for {APP_NAME}"),
+            "emailTemplate": _template(
+                "OTP for {APP_NAME}",
+                "Your one-time password: <strong>{OTP}</strong>",
+                "<i>If you did not ask for it, ignore this email.</i>",
+            ),
         },
-        "authToken": _token(604800),
+        "authToken": _token(432000),
         "passwordResetToken": _token(1800),
         "emailChangeToken": _token(1800),
-        "verificationToken": _token(259200),
+        "verificationToken": _token(86400),
         "fileToken": _token(180),
-        "verificationTemplate": _template("Verify your {APP_NAME} email"),
-        "resetPasswordTemplate": _template("Reset your {APP_NAME} password"),
-        "confirmEmailChangeTemplate": _template("Confirm your {APP_NAME} new email address"),
+        "verificationTemplate": _template(
+            "Verify your {APP_NAME} email",
+            "Confirm your email address for {APP_NAME} with the button below.",
+            _action("Verify", "confirm-verification"),
+            "<i>If you did not sign up, ignore this email.</i>",
+        ),
+        "resetPasswordTemplate": _template(
+            "Reset your {APP_NAME} password",
+            "Choose a new password with the button below.",
+            _action("Reset password", "confirm-password-reset"),
+            "<i>If you did not ask for this, ignore this email.</i>",
+        ),
+        "confirmEmailChangeTemplate": _template(
+            "Confirm your {APP_NAME} new email address",
+            "Confirm your new email address with the button below.",
+            _action("Confirm new email", "confirm-email-change"),
+            "<i>If you did not ask for this, ignore this email.</i>",
+        ),
     }
 
 

@@ -65,6 +65,8 @@ def as_number(raw: Any) -> int | float:
 
 def number_out(value: float) -> int | float:
     """Integral floats become ints so JSON prints ``5``, not ``5.0``."""
+    if isinstance(value, int):
+        return value
     if value.is_integer() and abs(value) < 2**53:
         return int(value)
     return value

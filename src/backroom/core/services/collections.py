@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from backroom.core.collections.codec import rule_names
+from backroom.core.collections.indexes import rename_index_table
 from backroom.core.collections.model import Collection, Schema
 from backroom.core.collections.system import ensure_system_fields
 from backroom.core.collections.validate import RuleChecker, validate_collection
@@ -138,7 +139,6 @@ class CollectionService:
             updated=now,
             rules={r: None for r in rule_names(str(ctype))},
         )
-        ensure_system_fields(c)
         _apply_input(c, data, None)
         ensure_system_fields(c)
         return c
@@ -160,6 +160,8 @@ class CollectionService:
         """The changed collection from client input, validated against ``schema``."""
         c = copy.deepcopy(old)
         _apply_input(c, data, old)
+        if c.name != old.name:
+            c.indexes = [rename_index_table(i, old.name, c.name) for i in c.indexes]
         if isinstance(data.get("type"), str) and data["type"] != old.type:
             c.type = data["type"]
         ensure_system_fields(c)

@@ -47,6 +47,8 @@ class Expander:
         target = self._schema.get(str(getattr(f, "collectionId", "")))
         if target is None:
             return
+        for o in out:
+            o.setdefault("expand", {})
         wanted: list[str] = []
         for r in records:
             value = r.get(key)

@@ -34,7 +34,7 @@ class SelectBuilder:
             q.limit is not None,
         )
 
-    def _where(self, q: RecordQuery, table: sa.TableClause) -> list[sa.ColumnElement[bool]]:
+    def _where(self, q: RecordQuery, table: Any) -> list[sa.ColumnElement[bool]]:
         conds: list[sa.ColumnElement[bool]] = []
         if q.ids is not None:
             if len(q.ids) == 1:
@@ -54,12 +54,23 @@ class SelectBuilder:
 
         def items() -> sa.Select[Any]:
             table = sa.table(c.name, *(sa.column(f.name) for f in c.fields))
-            stmt = sa.select(*(table.c[f.name] for f in c.fields)).where(*self._where(q, table))
-            if q.sort is not None:
-                stmt = stmt.order_by(*render_order_by(q.sort, c, table))
-            if q.limit is not None:
-                stmt = stmt.limit(sa.bindparam("__limit")).offset(sa.bindparam("__offset"))
-            return stmt
+            columns = [table.c[f.name] for f in c.fields]
+            order = render_order_by(q.sort, c, table) if q.sort is not None else []
+            if q.limit is None:
+                return sa.select(*columns).where(*self._where(q, table)).order_by(*order)
+            # Late row lookup: sort and page over ids only, then read the page's full rows,
+            # so the sorter never carries whole records.
+            inner = sa.table(c.name, *(sa.column(f.name) for f in c.fields)).alias("__page")
+            page = (
+                sa.select(inner.c.id)
+                .where(*self._where(q, inner))
+                .order_by(*(render_order_by(q.sort, c, inner) if q.sort is not None else []))
+                .limit(sa.bindparam("__limit"))
+                .offset(sa.bindparam("__offset"))
+            )
+            return (
+                sa.select(*columns).where(table.c.id.in_(page.scalar_subquery())).order_by(*order)
+            )
 
         def count() -> sa.Select[Any]:
             table = sa.table(c.name, *(sa.column(f.name) for f in c.fields))

@@ -1,0 +1,91 @@
+"""Start Backroom and PocketBase side by side, each pinned to one core, with default settings."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+__all__ = ["EMAIL", "PASSWORD", "Server", "start_backroom", "start_pocketbase"]
+
+EMAIL = "bench@example.com"
+PASSWORD = "bench-password-123"
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass
+class Server:
+    name: str
+    base: str
+    proc: subprocess.Popen[bytes]
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def _pinned(cmd: list[str], core: int) -> list[str]:
+    return ["taskset", "-c", str(core), *cmd] if shutil.which("taskset") else cmd
+
+
+def _wait(base: str, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server at {base} exited with {proc.returncode}")
+        try:
+            if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"server at {base} did not start")
+
+
+def start_backroom(work: Path, core: int) -> Server:
+    data = work / "br_data"
+    exe = str(BIN / "backroom")
+    subprocess.run(
+        [exe, "superuser", "upsert", EMAIL, PASSWORD, "--dir", str(data)],
+        check=True,
+        capture_output=True,
+    )
+    port = free_port()
+    cmd = _pinned([exe, "serve", "--http", f"127.0.0.1:{port}", "--dir", str(data)], core)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    _wait(base, proc)
+    return Server("backroom", base, proc)
+
+
+def start_pocketbase(work: Path, core: int) -> Server:
+    exe = str(BIN / "pocketbase")
+    flags = ["--dir", str(work / "pb_data"), "--migrationsDir", str(work / "pb_migrations")]
+    subprocess.run(
+        [exe, "superuser", "upsert", EMAIL, PASSWORD, *flags], check=True, capture_output=True
+    )
+    port = free_port()
+    cmd = _pinned(
+        [exe, "serve", "--http", f"127.0.0.1:{port}", *flags, "--automigrate=false"], core
+    )
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    _wait(base, proc)
+    return Server("pocketbase", base, proc)

@@ -1,0 +1,85 @@
+"""Start the real PocketBase and the real Backroom once per session, side by side."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from _targets import Target
+
+BIN = Path(sys.executable).parent
+EMAIL = "compat@example.com"
+PASSWORD = "compat-password-1"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _start(cmd: list[str], base: str) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{cmd[0]} exited with {proc.returncode}")
+        try:
+            if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
+                return proc
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError(f"{cmd[0]} did not start")
+
+
+def _login(name: str, base: str) -> Target:
+    client = httpx.Client(base_url=base, timeout=30)
+    r = client.post(
+        "/api/collections/_superusers/auth-with-password",
+        json={"identity": EMAIL, "password": PASSWORD},
+    )
+    r.raise_for_status()
+    return Target(name, client, r.json()["token"])
+
+
+@pytest.fixture(scope="session")
+def targets(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Target, Target]]:
+    work = tmp_path_factory.mktemp("compat")
+    pb_flags = ["--dir", str(work / "pb_data"), "--migrationsDir", str(work / "pb_migrations")]
+    pb = str(BIN / "pocketbase")
+    subprocess.run(
+        [pb, "superuser", "upsert", EMAIL, PASSWORD, *pb_flags], check=True, capture_output=True
+    )
+    br = str(BIN / "backroom")
+    br_dir = ["--dir", str(work / "br_data")]
+    subprocess.run(
+        [br, "superuser", "upsert", EMAIL, PASSWORD, *br_dir], check=True, capture_output=True
+    )
+    pb_base = f"http://127.0.0.1:{_free_port()}"
+    br_base = f"http://127.0.0.1:{_free_port()}"
+    pb_proc = _start(
+        [pb, "serve", "--http", pb_base[7:], *pb_flags, "--automigrate=false"], pb_base
+    )
+    try:
+        br_proc = _start([br, "serve", "--http", br_base[7:], *br_dir], br_base)
+    except BaseException:
+        pb_proc.terminate()
+        raise
+    try:
+        pair = _login("pocketbase", pb_base), _login("backroom", br_base)
+        yield pair
+        for target in pair:
+            target.client.close()
+    finally:
+        for proc in (pb_proc, br_proc):
+            proc.terminate()
+            proc.wait(timeout=15)
