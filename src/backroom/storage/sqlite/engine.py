@@ -43,6 +43,7 @@ class SqliteEngine:
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
         self.write_lock = asyncio.Lock()
+        self._inline: sqlite3.Connection | None = None
 
     def _reader(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -53,6 +54,18 @@ class SqliteEngine:
             with self._readers_lock:
                 self._readers.append(conn)
         return conn
+
+    def read_inline(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run a read on the calling (event loop) thread.
+
+        Only for reads bounded by a primary-key lookup: a hop to the reader pool costs far
+        more than such a query, and a bounded query cannot stall the loop.
+        """
+        conn = self._inline
+        if conn is None:
+            conn = self._inline = _connect(self.path, synchronous=self._synchronous)
+            conn.execute("PRAGMA query_only = ON")
+        return fn(conn)
 
     async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         loop = asyncio.get_running_loop()
@@ -75,6 +88,8 @@ class SqliteEngine:
                 conn.close()
             self._readers.clear()
         self._writer_conn.close()
+        if self._inline is not None:
+            self._inline.close()
 
 
 def rows_as_dicts(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:

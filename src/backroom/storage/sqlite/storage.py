@@ -25,6 +25,7 @@ from backroom.storage.sqlite.engine import SqliteEngine
 
 __all__ = ["SqliteStorage"]
 
+_INLINE_IDS = 100  # a query bounded by this many primary keys runs on the event loop
 _UNIQUE_RE = re.compile(r"UNIQUE constraint failed: (.+)$")
 
 
@@ -182,13 +183,22 @@ class SqliteStorage:
                 total = c.execute(count_sql.sql, count_sql.params(params)).fetchone()[0]
             return rows, total
 
-        rows, total = await self.engine.read(run)
+        if query.ids is not None and len(query.ids) <= _INLINE_IDS:
+            rows, total = self.engine.read_inline(run)
+        else:
+            rows, total = await self.engine.read(run)
         return Page([decode_row(coll, r) for r in rows], total)
 
     async def get_records(self, collection: Collection, ids: Sequence[str]) -> list[dict[str, Any]]:
         stmt = self.statements.by_ids(collection)
         params = stmt.params({"ids": json.dumps(list(ids))})
-        rows = await self.engine.read(lambda c: c.execute(stmt.sql, params).fetchall())
+
+        def run(c: sqlite3.Connection) -> list[Any]:
+            return c.execute(stmt.sql, params).fetchall()
+
+        rows = (
+            self.engine.read_inline(run) if len(ids) <= _INLINE_IDS else await self.engine.read(run)
+        )
         return [decode_row(collection, r) for r in rows]
 
     async def count_records(self, collection: Collection) -> int:
