@@ -33,7 +33,7 @@ bench: $(STAMP)
 	$(PY) bench/run.py
 
 soak: $(STAMP)
-	$(PY) bench/run.py --duration 60
+	$(PY) bench/run.py --duration 60 --repeat 1 --no-write
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime
+import math
 import os
 import platform
 import statistics
@@ -125,9 +126,10 @@ def main() -> None:
 
 
 def _median(rs: list[WrkResult]) -> tuple[float, float, int]:
+    p99s = [r.p99_ms for r in rs if not math.isnan(r.p99_ms)]
     return (
         statistics.median(r.rps for r in rs),
-        statistics.median(r.p99_ms for r in rs),
+        statistics.median(p99s) if p99s else math.nan,
         sum(r.errors for r in rs),
     )
 

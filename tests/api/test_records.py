@@ -246,3 +246,77 @@ async def test_hidden_and_secret_fields_never_leave_the_server(app: TestApp) -> 
     for item in listed.json()["items"]:
         assert "password" not in item
         assert "tokenKey" not in item
+
+
+async def test_a_hundred_concurrent_writers_never_see_a_locked_database(blog: TestApp) -> None:
+    async def create(i: int) -> int:
+        r = await blog.client.post(POSTS, json={"title": f"w{i}", "views": i})
+        return r.status_code
+
+    statuses = await asyncio.gather(*(create(i) for i in range(100)))
+    assert statuses == [200] * 100
+    listed = await blog.client.get(POSTS, params={"perPage": 1})
+    assert listed.json()["totalItems"] == 100
+
+
+async def test_concurrent_creates_of_one_unique_value_let_exactly_one_through(
+    app: TestApp,
+) -> None:
+    body = {
+        "name": "handles",
+        "createRule": "",
+        "fields": [{"name": "handle", "type": "text"}],
+        "indexes": ["CREATE UNIQUE INDEX idx_handle ON handles (handle)"],
+    }
+    assert (
+        await app.client.post("/api/collections", headers=app.su(), json=body)
+    ).status_code == 200
+
+    async def create() -> int:
+        r = await app.client.post("/api/collections/handles/records", json={"handle": "same"})
+        return r.status_code
+
+    statuses = await asyncio.gather(*(create() for _ in range(50)))
+    assert sorted(statuses) == [200] + [400] * 49
+
+
+async def test_expand_follows_nested_relations_and_obeys_the_related_view_rule(
+    app: TestApp,
+) -> None:
+    teams = {"name": "teams", "viewRule": None, "fields": [{"name": "label", "type": "text"}]}
+    t = (await app.client.post("/api/collections", headers=app.su(), json=teams)).json()
+    people = {
+        "name": "people",
+        "viewRule": "",
+        "fields": [{"name": "team", "type": "relation", "collectionId": t["id"], "maxSelect": 1}],
+    }
+    p = (await app.client.post("/api/collections", headers=app.su(), json=people)).json()
+    notes = {
+        "name": "notes",
+        "viewRule": "",
+        "fields": [{"name": "who", "type": "relation", "collectionId": p["id"], "maxSelect": 5}],
+    }
+    assert (
+        await app.client.post("/api/collections", headers=app.su(), json=notes)
+    ).status_code == 200
+    team = (
+        await app.client.post(
+            "/api/collections/teams/records", headers=app.su(), json={"label": "red"}
+        )
+    ).json()
+    person = (
+        await app.client.post(
+            "/api/collections/people/records", headers=app.su(), json={"team": team["id"]}
+        )
+    ).json()
+    note = (
+        await app.client.post(
+            "/api/collections/notes/records", headers=app.su(), json={"who": [person["id"]]}
+        )
+    ).json()
+    url = f"/api/collections/notes/records/{note['id']}"
+    as_su = (await app.client.get(url, headers=app.su(), params={"expand": "who.team"})).json()
+    assert as_su["expand"]["who"][0]["expand"]["team"]["label"] == "red"
+    as_guest = (await app.client.get(url, params={"expand": "who.team"})).json()
+    assert as_guest["expand"]["who"][0]["id"] == person["id"]
+    assert "team" not in as_guest["expand"]["who"][0].get("expand", {})

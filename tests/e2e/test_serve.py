@@ -101,3 +101,28 @@ def test_serve_without_a_superuser_says_how_to_create_one(tmp_path: Path) -> Non
         proc.wait(timeout=15)
         if proc.stderr is not None:
             proc.stderr.close()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--dir", "{dir}", "superuser", "upsert", "a@example.com", "password123"],
+        ["superuser", "upsert", "a@example.com", "password123", "--dir", "{dir}"],
+    ],
+    ids=["--dir before the command", "--dir after the command"],
+)
+def test_dir_is_accepted_before_and_after_the_command(tmp_path: Path, args: list[str]) -> None:
+    data = tmp_path / "data"
+    argv = [a.replace("{dir}", str(data)) for a in args]
+    out = subprocess.run([str(BIN), *argv], capture_output=True, text=True, check=True)
+    assert "created superuser" in out.stdout
+    assert (data / "data.db").exists()
+    again = subprocess.run([str(BIN), *argv], capture_output=True, text=True, check=True)
+    assert "updated superuser" in again.stdout
+    bad = subprocess.run(
+        [str(BIN), "superuser", "upsert", "b@example.com", "short", "--dir", str(data)],
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode != 0
+    assert "password" in bad.stderr.lower()

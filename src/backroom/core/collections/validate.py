@@ -82,17 +82,12 @@ def _field_errors(c: Collection, schema: Schema, old: Collection | None) -> dict
         new_ids = {f.id for f in c.fields}
         for f in old.fields:
             if f.system and f.id not in new_ids:
-                errors.setdefault(
-                    "",
-                    ErrorDetail(
-                        "validation_system_field_delete",
-                        f"System field {f.name!r} cannot be deleted.",
-                    ),
+                problem = ErrorDetail(
+                    "validation_system_field_delete", f"System field {f.name!r} cannot be deleted."
                 )
+                return {"fields": errors or problem}
     if "id" not in {f.name for f in c.fields}:
-        errors.setdefault("", ErrorDetail("validation_missing_id_field", "Missing id field."))
-    if "" in errors:
-        return {"fields": errors.pop("")} if not errors else {"fields": errors}
+        return {"fields": errors or ErrorDetail("validation_missing_id_field", "Missing id field.")}
     return {"fields": errors} if errors else {}
 
 
