@@ -12,7 +12,17 @@ _ID_RE = re.compile(r"^[a-z0-9]{15}$")
 
 
 def random_string(length: int, alphabet: str = ID_ALPHABET) -> str:
-    return "".join(secrets.choice(alphabet) for _ in range(length))
+    """``length`` characters drawn uniformly from ``alphabet`` with the OS's CSPRNG."""
+    size = len(alphabet)
+    limit = 256 - 256 % size  # reject the bytes that would bias the modulo
+    out: list[str] = []
+    while len(out) < length:
+        for byte in secrets.token_bytes(length * 2):
+            if byte < limit:
+                out.append(alphabet[byte % size])
+                if len(out) == length:
+                    break
+    return "".join(out)
 
 
 def new_id() -> str:

@@ -7,7 +7,8 @@ The generator understands what id-like patterns use: literal characters and char
 from __future__ import annotations
 
 import re
-import secrets
+
+from backroom.core.ids import random_string
 
 __all__ = ["generate", "invalid_regex"]
 
@@ -55,5 +56,5 @@ def generate(pattern: str) -> str:
         if cm is not None:
             count = int(cm.group(1))
             pos = cm.end()
-        out.extend(secrets.choice(alphabet) for _ in range(count))
+        out.append(random_string(count, alphabet))
     return "".join(out)

@@ -36,7 +36,15 @@ class SqliteEngine:
     def __init__(self, path: Path, *, readers: int = 2, durability: str = "normal") -> None:
         self.path = path
         self._synchronous = "FULL" if durability == "full" else "NORMAL"
+        self.fast_commit = self._synchronous == "NORMAL"
         self._writer_conn = _connect(path, synchronous=self._synchronous)
+        # Checkpoints run on their own thread, never inside a commit on the event loop.
+        self._writer_conn.execute("PRAGMA wal_autocheckpoint = 0")
+        self._stop = threading.Event()
+        self._checkpointer = threading.Thread(
+            target=self._checkpoint_loop, name="br-sqlite-checkpoint", daemon=True
+        )
+        self._checkpointer.start()
         self._writer_pool = ThreadPoolExecutor(1, thread_name_prefix="br-sqlite-writer")
         self._reader_pool = ThreadPoolExecutor(readers, thread_name_prefix="br-sqlite-reader")
         self._local = threading.local()
@@ -76,11 +84,30 @@ class SqliteEngine:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._writer_pool, fn, self._writer_conn)
 
+    def write_inline(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn`` on the writer connection on the calling thread; hold ``write_lock``.
+
+        For statements bounded by a primary key or an index: a record's insert, update or
+        delete costs tens of microseconds, far less than a hop to the writer thread.
+        """
+        return fn(self._writer_conn)
+
+    def _checkpoint_loop(self) -> None:
+        conn = _connect(self.path, synchronous=self._synchronous)
+        try:
+            while not self._stop.wait(1.0):
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            conn.close()
+
     def run_sync(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run on the writer connection from synchronous code (start-up, CLI)."""
         return self._writer_pool.submit(fn, self._writer_conn).result()
 
     def close(self) -> None:
+        self._stop.set()
+        self._checkpointer.join()
         self._reader_pool.shutdown(wait=True)
         self._writer_pool.shutdown(wait=True)
         with self._readers_lock:

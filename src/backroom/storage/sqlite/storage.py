@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
@@ -25,6 +26,8 @@ from backroom.storage.sqlite.engine import SqliteEngine
 
 __all__ = ["SqliteStorage"]
 
+T = TypeVar("T")
+
 _INLINE_IDS = 100  # a query bounded by this many primary keys runs on the event loop
 _UNIQUE_RE = re.compile(r"UNIQUE constraint failed: (.+)$")
 
@@ -34,6 +37,14 @@ def _unique_fields(err: sqlite3.IntegrityError) -> list[str] | None:
     if m is None:
         return None
     return [part.strip().rsplit(".", 1)[-1] for part in m.group(1).split(",")]
+
+
+def _commit(conn: sqlite3.Connection) -> None:
+    conn.execute("COMMIT")
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    conn.execute("ROLLBACK")
 
 
 def _run(conn: sqlite3.Connection, stmt: CompiledSQL, values: dict[str, Any]) -> sqlite3.Cursor:
@@ -47,9 +58,36 @@ def _run(conn: sqlite3.Connection, stmt: CompiledSQL, values: dict[str, Any]) ->
 
 
 class SqliteTransaction:
+    """A write transaction on the single writer connection.
+
+    Record statements (bounded by a primary key or an index) run on the event loop; schema
+    changes, truncation and collection deletion, which can touch every row, run on the writer
+    thread. ``BEGIN IMMEDIATE`` travels with the first statement, so an empty transaction
+    costs nothing.
+    """
+
     def __init__(self, storage: SqliteStorage) -> None:
         self._s = storage
-        self._on = storage.engine.on_writer
+        self.begun = False
+        self.used_thread = False
+
+    def _begin(self, fn: Callable[[sqlite3.Connection], T]) -> Callable[[sqlite3.Connection], T]:
+        if self.begun:
+            return fn
+
+        def first(c: sqlite3.Connection) -> T:
+            c.execute("BEGIN IMMEDIATE")
+            self.begun = True
+            return fn(c)
+
+        return first
+
+    async def _on(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        return self._s.engine.write_inline(self._begin(fn))
+
+    async def _on_thread(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        self.used_thread = True
+        return await self._s.engine.on_writer(self._begin(fn))
 
     async def get_record(self, collection: Collection, record_id: str) -> dict[str, Any] | None:
         stmt = self._s.statements.by_id(collection)
@@ -122,7 +160,7 @@ class SqliteTransaction:
             )
 
         try:
-            await self._on(run)
+            await self._on_thread(run)
         except sqlite3.IntegrityError as err:
             fields = _unique_fields(err)
             if fields is not None:
@@ -137,11 +175,11 @@ class SqliteTransaction:
                 c.execute(sql)
             c.execute("DELETE FROM _collections WHERE id = ?", (collection.id,))
 
-        await self._on(run)
+        await self._on_thread(run)
 
     async def truncate_collection(self, collection: Collection) -> None:
         table = self._s.dialect.identifier_preparer.quote_identifier(collection.name)
-        await self._on(lambda c: c.execute(f"DELETE FROM {table}"))
+        await self._on_thread(lambda c: c.execute(f"DELETE FROM {table}"))
 
 
 class SqliteStorage:
@@ -157,13 +195,22 @@ class SqliteStorage:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqliteTransaction]:
         async with self.engine.write_lock:
-            await self.engine.on_writer(lambda c: c.execute("BEGIN IMMEDIATE"))
+            tx = SqliteTransaction(self)
             try:
-                yield SqliteTransaction(self)
+                yield tx
             except BaseException:
-                await self.engine.on_writer(lambda c: c.execute("ROLLBACK"))
+                if tx.begun:
+                    if tx.used_thread:
+                        # queued behind any statement still running there (cancellation)
+                        await asyncio.shield(self.engine.on_writer(_rollback))
+                    else:
+                        self.engine.write_inline(_rollback)
                 raise
-            await self.engine.on_writer(lambda c: c.execute("COMMIT"))
+            if tx.begun:
+                if self.engine.fast_commit:
+                    self.engine.write_inline(_commit)
+                else:
+                    await self.engine.on_writer(_commit)
 
     async def load_collections(self) -> list[Collection]:
         rows = await self.engine.read(
