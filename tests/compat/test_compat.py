@@ -207,6 +207,15 @@ LIST_QUERIES = [
     {"sort": "nope"},
     {"perPage": "abc"},
     {"filter": 'title="x\' OR 1=1--"'},
+    {"filter": "title = 'x' && " * 300 + "id != ''"},
+    {"filter": " || ".join(["id != ''"] * 201)},
+    {"sort": ",".join(["title"] * 9)},
+    {"sort": "@random", "fields": "id", "perPage": "0"},
+    {"filter": "views > 10", "skipTotal": "1", "sort": "-views"},
+    {"filter": 'tags ?= "a"'},
+    {"filter": 'tags = \'["a","b"]\'', "sort": "id"},
+    {"filter": 'tags:each = "a"', "sort": "id"},
+    {"filter": "meta.n = 1"},
 ]
 
 

@@ -76,6 +76,8 @@ class _Renderer:
             current = target
             nxt = ref.hops[i + 1].field.name if i + 1 < len(ref.hops) else ref.field.name
             col = current.c[nxt]
+        if ref.json_path:
+            col = sa.func.json_extract(col, _json_path(ref.json_path))
         return col, froms, conds
 
     def operand(self, op: Resolved) -> ColumnElement[Any] | _Set | None:
@@ -127,6 +129,10 @@ class _Renderer:
             return self.compare(node)
         parts = [self.expr(item) for item in node.items]
         return sa.and_(*parts) if node.kind == "and" else sa.or_(*parts)
+
+
+def _json_path(keys: tuple[str, ...]) -> str:
+    return "$" + "".join(f"[{k}]" if k.isdigit() else f".{k}" for k in keys)
 
 
 def _like_pattern(right: ColumnElement[Any]) -> ColumnElement[Any]:

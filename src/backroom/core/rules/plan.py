@@ -44,6 +44,7 @@ class ColumnRef:
     collection: Collection
     field: Field
     modifier: str = ""
+    json_path: tuple[str, ...] = ()  # keys inside a json field: ``meta.a.b``
 
     @property
     def through_many(self) -> bool:

@@ -97,8 +97,10 @@ class Resolver:
             raise FilterError("the relation path is too deep")
         current = self.collection
         hops: list[Hop] = []
-        for name in path[:-1]:
+        for i, name in enumerate(path[:-1]):
             f = self._field(current, name)
+            if f.type == "json":
+                return ColumnRef(tuple(hops), current, f, modifier, tuple(path[i + 1 :]))
             if f.type != "relation":
                 raise FilterError(f"{name!r} is not a relation field")
             target = self.schema.get(str(getattr(f, "collectionId", "")))
