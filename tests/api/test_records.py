@@ -320,3 +320,19 @@ async def test_expand_follows_nested_relations_and_obeys_the_related_view_rule(
     as_guest = (await app.client.get(url, params={"expand": "who.team"})).json()
     assert as_guest["expand"]["who"][0]["id"] == person["id"]
     assert "team" not in as_guest["expand"]["who"][0].get("expand", {})
+
+
+async def test_truncate_cascades_and_refuses_required_references(app: TestApp) -> None:
+    pid, cid = await _relation_setup(app, cascade=True, required=False)
+    r = await app.client.delete("/api/collections/parents/truncate", headers=app.su())
+    assert r.status_code == 204
+    child = await app.client.get(f"/api/collections/children/records/{cid}", headers=app.su())
+    assert child.status_code == 404
+    await app.client.delete("/api/collections/children", headers=app.su())
+    await app.client.delete("/api/collections/parents", headers=app.su())
+    pid, cid = await _relation_setup(app, cascade=False, required=True)
+    r = await app.client.delete("/api/collections/parents/truncate", headers=app.su())
+    assert r.status_code == 400
+    assert r.json()["message"].startswith("Failed to truncate collection")
+    parent = await app.client.get(f"/api/collections/parents/records/{pid}", headers=app.su())
+    assert parent.status_code == 200

@@ -17,6 +17,7 @@ from backroom.core.fields.registry import field_from_json
 from backroom.core.ids import new_collection_id
 from backroom.core.ports import Clock, Storage, UniqueViolation
 from backroom.core.services.collections_import import import_collections
+from backroom.core.services.relations import delete_with_references
 from backroom.errors import (
     BadRequestError,
     ErrorDetail,
@@ -99,6 +100,10 @@ def referenced_by(schema: Schema, c: Collection) -> list[Collection]:
             f.type == "relation" and getattr(f, "collectionId", "") == c.id for f in other.fields
         )
     ]
+
+
+def _self_referencing(c: Collection) -> bool:
+    return any(f.type == "relation" and getattr(f, "collectionId", "") == c.id for f in c.fields)
 
 
 class CollectionService:
@@ -228,4 +233,15 @@ class CollectionService:
         require_superuser(ctx)
         c = self.view(ctx, id_or_name)
         async with self.storage.transaction() as tx:
-            await tx.truncate_collection(c)
+            if not referenced_by(self.schema, c) and not _self_referencing(c):
+                await tx.truncate_collection(c)
+                return
+            try:
+                for rid in await tx.record_ids(c):
+                    if await tx.get_record(c, rid) is not None:
+                        await delete_with_references(tx, self.schema, c, rid)
+            except BadRequestError:
+                raise BadRequestError(
+                    "Failed to truncate collection (most likely due to required cascade delete "
+                    "record references)."
+                ) from None

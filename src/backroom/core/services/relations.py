@@ -58,8 +58,8 @@ async def delete_with_references(
                 remaining = [i for i in _ids(ref.get(f.name)) if i != rid]
                 if getattr(f, "required", False) and not remaining:
                     raise BadRequestError(
-                        "The record cannot be deleted because it is part of a required "
-                        "reference in another record."
+                        "Failed to delete record. Make sure that the record is not part of a "
+                        "required relation reference."
                     )
                 ref[f.name] = remaining if f.is_multiple else ""
                 await tx.update_record(other, ref["id"], ref)

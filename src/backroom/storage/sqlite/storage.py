@@ -104,6 +104,11 @@ class SqliteTransaction:
         idx = [f.name for f in collection.fields].index("id")
         return {r[idx] for r in rows}
 
+    async def record_ids(self, collection: Collection) -> list[str]:
+        table = self._s.dialect.identifier_preparer.quote_identifier(collection.name)
+        rows = await self._on_thread(lambda c: c.execute(f"SELECT id FROM {table}").fetchall())
+        return [r[0] for r in rows]
+
     async def count(self, query: RecordQuery) -> int:
         _, count_sql = self._s.selects.build(
             RecordQuery(query.collection, query.filters, ids=query.ids, with_total=True)
