@@ -288,3 +288,41 @@ def test_backroom_refuses_values_pocketbase_would_zero(
     assert pb.json()["views"] == 0
     assert br.status_code == 400
     assert br.json()["data"]["views"]["code"] == "validation_invalid_value"
+
+
+def test_hidden_fields_are_for_superusers_only(targets: tuple[Target, Target]) -> None:
+    name = unique("hidden")
+    fields = [{"name": "secret", "type": "text", "hidden": True}, {"name": "pub", "type": "text"}]
+    both(
+        targets,
+        "POST",
+        "/api/collections",
+        json={"name": name, "listRule": "", "viewRule": "", "fields": fields},
+    )
+    for t in targets:
+        body = {"id": "hidden000000001", "secret": "s", "pub": "p"}
+        r = t.client.post(f"/api/collections/{name}/records", headers=t.su(), json=body)
+        assert r.status_code == 200, r.text
+    path = f"/api/collections/{name}/records"
+    both(targets, "GET", f"{path}/hidden000000001")
+    both(targets, "GET", f"{path}/hidden000000001", auth=False)
+    both(targets, "GET", path, auth=False, params={"filter": "secret = 's'"})
+    both(targets, "GET", path, params={"filter": "secret = 's'", "fields": "secret,pub"})
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"identity": "compat@example.com", "password": "wrong-password"},
+        {"identity": "nobody@example.com", "password": "compat-password-1"},
+        {},
+    ],
+    ids=["a wrong password", "an unknown identity", "nothing"],
+)
+def test_superuser_login_failures(targets: tuple[Target, Target], body: dict[str, Any]) -> None:
+    both(targets, "POST", "/api/collections/_superusers/auth-with-password", auth=False, json=body)
+
+
+def test_superuser_login_answers_a_token_and_the_record(targets: tuple[Target, Target]) -> None:
+    body = {"identity": "compat@example.com", "password": "compat-password-1"}
+    both(targets, "POST", "/api/collections/_superusers/auth-with-password", auth=False, json=body)

@@ -13,11 +13,12 @@ NEVER_SHOWN = frozenset({"password", "tokenKey"})
 
 
 def _visible_names(c: Collection, superuser: bool) -> list[tuple[str, bool]]:
-    """(name, is_password) of the fields the caller sees; a password shows as ""."""
+    """(name, is_password) of the fields the caller sees: hidden fields only for
+    superusers, a password always as "", ``password`` and ``tokenKey`` never."""
     return [
         (f.name, f.type == "password")
         for f in c.fields
-        if f.name not in NEVER_SHOWN and not f.hidden
+        if f.name not in NEVER_SHOWN and (superuser or not f.hidden)
     ]
 
 
