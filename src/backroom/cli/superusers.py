@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from backroom.app import Backroom
+from backroom.core.collections.model import Collection
 from backroom.core.context import AuthInfo, RequestContext
 from backroom.errors import BackroomError
 from backroom.settings import Settings
@@ -18,6 +19,13 @@ _SYSTEM = RequestContext(auth=AuthInfo("", "_superusers", {"id": ""}))
 
 def _app(data_dir: Path) -> Backroom:
     return Backroom(Settings(data_dir=data_dir))
+
+
+def _superusers(app: Backroom) -> Collection:
+    c = app.schema.get("_superusers")
+    if c is None:
+        raise click.ClickException("The _superusers collection is missing.")
+    return c
 
 
 def _fail(err: BackroomError) -> click.ClickException:
@@ -32,7 +40,7 @@ def upsert_superuser(data_dir: Path, email: str, password: str) -> bool:
     app = _app(data_dir)
 
     async def run() -> bool:
-        existing = await app.storage.find_by_field(app.schema.get("_superusers"), "email", email)  # type: ignore[arg-type]
+        existing = await app.storage.find_by_field(_superusers(app), "email", email)
         body = {"email": email, "password": password, "passwordConfirm": password}
         if existing is None:
             await app.records.create(_SYSTEM, "_superusers", body)
@@ -51,9 +59,7 @@ def delete_superuser(data_dir: Path, email: str) -> None:
     app = _app(data_dir)
 
     async def run() -> None:
-        c = app.schema.get("_superusers")
-        assert c is not None
-        existing = await app.storage.find_by_field(c, "email", email)
+        existing = await app.storage.find_by_field(_superusers(app), "email", email)
         if existing is None:
             raise click.ClickException(f"Superuser {email!r} not found.")
         await app.records.delete(_SYSTEM, "_superusers", existing["id"])
@@ -68,9 +74,7 @@ def count_superusers(data_dir: Path) -> int:
     app = _app(data_dir)
 
     async def run() -> int:
-        c = app.schema.get("_superusers")
-        assert c is not None
-        return await app.storage.count_records(c)
+        return await app.storage.count_records(_superusers(app))
 
     result: int = app.run(run())
     return result

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import zlib
 
 __all__ = ["ID_ALPHABET", "is_valid_id", "new_collection_id", "new_id", "random_string"]
 
@@ -33,5 +34,6 @@ def is_valid_id(value: str) -> bool:
     return bool(_ID_RE.match(value))
 
 
-def new_collection_id() -> str:
-    return "pbc_" + random_string(10, "0123456789")
+def new_collection_id(collection_type: str, name: str) -> str:
+    """PocketBase's id for a new collection: ``pbc_`` + crc32 of its type and name."""
+    return f"pbc_{zlib.crc32((collection_type + name).encode())}"

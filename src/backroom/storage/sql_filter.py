@@ -96,7 +96,8 @@ class _Renderer:
             return _Set(self._modify(col, op.modifier), froms, conds)
         if op.hops:
             sub = sa.select(self._modify(col, op.modifier)).select_from(*froms).where(*conds)
-            return sub.limit(1).scalar_subquery()
+            # tied to the outer row even inside an EXISTS over another path's items
+            return sub.limit(1).scalar_subquery().correlate_except(*froms)
         return self._modify(col, op.modifier)
 
     @staticmethod

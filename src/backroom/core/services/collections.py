@@ -135,9 +135,11 @@ class CollectionService:
     def _new_from_input(self, data: Mapping[str, Any]) -> Collection:
         ctype = data.get("type") or "base"
         cid = data.get("id")
+        raw_name = data.get("name")
+        name = raw_name if isinstance(raw_name, str) else ""
         now = self._clock.now()
         c = Collection(
-            id=cid if isinstance(cid, str) and cid else new_collection_id(),
+            id=cid if isinstance(cid, str) and cid else new_collection_id(str(ctype), name),
             name="",
             type=ctype if isinstance(ctype, str) else "",
             created=now,
