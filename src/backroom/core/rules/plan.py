@@ -1,159 +1,102 @@
-"""A compiled filter: every name resolved to a row source and a column, ready to render as SQL.
-
-Row sources form a tree rooted at the record being filtered. A source that can yield several
-rows per record (a ``json_each`` over a multi-valued field, a whole other collection, a
-back-relation, or anything below one) is *multi*: as in PocketBase, every reference to the
-same source in one filter (and in a rule combined with it) sees the same joined row, and a
-plain operator on a multi operand also requires every item to match.
-"""
+"""A compiled filter: the expression with every identifier resolved, ready to render as SQL."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum
 from typing import Any
 
 from backroom.core.collections.model import Collection
 from backroom.core.context import RequestContext
+from backroom.core.fields.base import Field
 
 __all__ = [
-    "AllOf",
-    "AnyOf",
-    "Check",
-    "Column",
-    "Condition",
-    "Const",
+    "ColumnRef",
     "FilterPlan",
-    "Operand",
-    "Param",
-    "ParamSource",
+    "Hop",
+    "ParamRef",
+    "Resolved",
+    "ResolvedCompare",
+    "ResolvedExpr",
     "SortItem",
     "SortPlan",
-    "Source",
-    "SourceKind",
+    "Value",
 ]
 
 ParamSource = Callable[[RequestContext, datetime], Any]
 
 
-class SourceKind(Enum):
-    ROOT = "root"  # the record itself
-    RELATION = "relation"  # the record a relation id points to
-    EACH = "each"  # one item of a multi-valued field (or of a list parameter)
-    COLLECTION = "collection"  # any record of another collection (@collection.name)
-    AUTH = "auth"  # the authenticated record (@request.auth.<relation>...)
-    BACK = "back"  # a record whose relation points back here (comments_via_post)
+@dataclass(frozen=True, slots=True)
+class Hop:
+    """One step along a relation: from ``collection`` through its relation ``field``."""
 
-
-@dataclass(frozen=True, slots=True, eq=False)
-class Source:
-    """A row source; ``key`` is structural, so equal paths in two plans share one join."""
-
-    key: str
-    kind: SourceKind
-    parent: Source | None = None
-    collection: Collection | None = None  # the rows' collection; None for EACH
-    column: str = ""  # RELATION/EACH: the parent's column; BACK: the child's relation column
-    multiple: bool = False  # BACK: whether the child's relation column holds a list
-    param: str = ""  # EACH over a list parameter, or AUTH: the bind name of the value / id
-
-    @property
-    def multi(self) -> bool:
-        if self.kind in (SourceKind.EACH, SourceKind.COLLECTION, SourceKind.BACK):
-            return True
-        return self.parent is not None and self.parent.multi
-
-    def chain(self) -> list[Source]:
-        """The sources from the top (root, auth or collection) down to this one."""
-        out: list[Source] = []
-        node: Source | None = self
-        while node is not None:
-            out.append(node)
-            node = node.parent
-        return out[::-1]
+    collection: Collection
+    field: Field
+    target: Collection
 
 
 @dataclass(frozen=True, slots=True)
-class Column:
-    """A value read from a row source: a column, a json path in it, or a json_each item."""
+class ColumnRef:
+    """A field of the root collection, or of a related one reached through ``hops``."""
 
-    source: Source
-    name: str | None  # None: the item of an EACH source
-    json_path: tuple[str, ...] | None = None  # set for json fields: keys inside the value
-    modifier: str = ""  # "" | "lower" | "length"
-    guard: str = ""  # a boolean column of the same row that must be true (emailVisibility)
-    nullable: bool = True
-
-    @property
-    def multi(self) -> bool:
-        return self.source.multi
+    hops: tuple[Hop, ...]
+    collection: Collection
+    field: Field
+    modifier: str = ""
+    json_path: tuple[str, ...] = ()  # keys inside a json field: ``meta.a.b``
 
     @property
-    def no_coalesce(self) -> bool:
-        """Compared with IS / IS NOT, as PocketBase does for json values."""
-        return self.json_path is not None
+    def through_many(self) -> bool:
+        return any(h.field.is_multiple for h in self.hops)
+
+    @property
+    def each(self) -> bool:
+        return self.modifier == "each" and self.field.is_multiple
 
 
 @dataclass(frozen=True, slots=True)
-class Param:
+class ParamRef:
     """A value known only per request (``@request.*``, ``@now``), bound by name."""
 
     name: str
-    lower: bool = False
+    modifier: str = ""
 
 
 @dataclass(frozen=True, slots=True)
-class Const:
-    value: Any  # str | float | int | None
+class Value:
+    value: Any
 
 
-Operand = Column | Param | Const
-
-
-@dataclass(frozen=True, slots=True)
-class Check:
-    op: str  # = != > >= < <= ~ !~
-    any_of: bool  # the ?-form: one matching item is enough
-    left: Operand
-    right: Operand
+Resolved = ColumnRef | ParamRef | Value
 
 
 @dataclass(frozen=True, slots=True)
-class AllOf:
-    items: tuple[Condition, ...]
+class ResolvedCompare:
+    op: str
+    left: Resolved
+    right: Resolved
 
 
 @dataclass(frozen=True, slots=True)
-class AnyOf:
-    items: tuple[Condition, ...]
-
-
-Condition = Check | AllOf | AnyOf
+class ResolvedExpr:
+    kind: str  # and | or
+    items: tuple[ResolvedCompare | ResolvedExpr, ...]
 
 
 @dataclass
 class FilterPlan:
-    """A compiled filter or rule for one collection.
-
-    ``cache_key`` identifies the rendered SQL (same key, same SQL text); ``bind_values``
-    gives the per-request values of its named bind parameters.
-    """
-
-    condition: Condition
-    collection: Collection
-    source: str
-    cache_key: tuple[Any, ...]
+    expr: ResolvedCompare | ResolvedExpr
+    cache_key: str
     params: dict[str, ParamSource] = field(default_factory=dict)
 
     def bind_values(self, ctx: RequestContext, now: datetime) -> dict[str, Any]:
-        return {name: get(ctx, now) for name, get in self.params.items()}
+        return {name: source(ctx, now) for name, source in self.params.items()}
 
 
 @dataclass(frozen=True, slots=True)
 class SortItem:
-    column: Column | None  # None for @random and @rowid
+    ref: ColumnRef | None  # None for @random / @rowid
     special: str = ""  # random | rowid
     descending: bool = False
 
@@ -161,6 +104,4 @@ class SortItem:
 @dataclass
 class SortPlan:
     items: list[SortItem]
-    collection: Collection
-    source: str
-    cache_key: tuple[Any, ...]
+    cache_key: str
