@@ -80,6 +80,8 @@ async def test_a_new_collection_gets_only_the_id_field(app: TestApp) -> None:
         ({"name": ""}, ("name",)),
         ({"name": 'x"; DROP TABLE _superusers;--'}, ("name",)),
         ({"name": "USERS"}, ("name",)),
+        ({"name": "_params"}, ("name",)),
+        ({"name": "sqlite_x"}, ("name",)),
         (
             {"name": "d", "fields": [{"name": "a", "type": "text"}, {"name": "A", "type": "bool"}]},
             ("fields", "2", "name"),
@@ -105,6 +107,8 @@ async def test_a_new_collection_gets_only_the_id_field(app: TestApp) -> None:
         "an empty name is refused",
         "a name with SQL in it is refused",
         "a name taken ignoring case is refused",
+        "the name of a system table is refused",
+        "an SQLite internal name is refused",
         "duplicate field names ignoring case are refused",
         "a reserved field name is refused",
         "a field name with a space is refused",

@@ -12,6 +12,7 @@ from backroom.errors import ErrorDetail
 __all__ = ["RuleChecker", "validate_collection"]
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9_]+$")
+_RESERVED_TABLE_NAMES = frozenset({"_collections", "_params", "_migrations"})
 _RESERVED_FIELD_NAMES = frozenset({"expand", "collectionId", "collectionName"})
 _REQUIRED = ErrorDetail("validation_required", "Cannot be blank.")
 _BAD_FORMAT = ErrorDetail("validation_match_invalid", "Must be in a valid format.")
@@ -27,6 +28,8 @@ def _name_errors(c: Collection, schema: Schema, old: Collection | None) -> Error
         return ErrorDetail("validation_length_too_long", "The length must be no more than 255.")
     if not _NAME_RE.match(c.name):
         return _BAD_FORMAT
+    if c.name.lower().startswith("sqlite_") or c.name.lower() in _RESERVED_TABLE_NAMES:
+        return ErrorDetail("validation_not_in_invalid", "Must not be in list.")
     existing = schema.get(c.name)
     if existing is not None and existing.id != c.id:
         return ErrorDetail(
