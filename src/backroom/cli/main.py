@@ -20,34 +20,31 @@ __all__ = ["main"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _dir_option(fn: F) -> F:
-    """``--dir`` on every command, as PocketBase's global flags are."""
-
-    @click.option(
-        "--dir",
-        "data_dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=None,
-        help="The data directory (default ./br_data, or $BACKROOM_DIR).",
-    )
-    @click.pass_context  # type: ignore[arg-type]
-    @functools.wraps(fn)
-    def wrapper(ctx: click.Context, data_dir: Path | None, **kwargs: Any) -> Any:
-        chosen = data_dir or ctx.obj.get("data_dir") if ctx.obj else data_dir
-        return ctx.invoke(fn, data_dir=chosen or Settings().data_dir, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", "-v", prog_name="backroom")
-@click.option(
+_DIR = click.option(
     "--dir",
     "data_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="The data directory (default ./br_data, or $BACKROOM_DIR).",
 )
+
+
+def _dir_option(fn: F) -> F:
+    """``--dir`` on every command, as PocketBase's global flags are."""
+
+    @_DIR
+    @click.pass_context  # type: ignore[arg-type]
+    @functools.wraps(fn)
+    def wrapper(ctx: click.Context, data_dir: Path | None, **kwargs: Any) -> Any:
+        given_first = (ctx.obj or {}).get("data_dir")
+        return ctx.invoke(fn, data_dir=data_dir or given_first or Settings().data_dir, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", "-v", prog_name="backroom")
+@_DIR
 @click.pass_context
 def main(ctx: click.Context, data_dir: Path | None) -> None:
     """Backroom: the backend behind an app, compatible with PocketBase's Web API."""

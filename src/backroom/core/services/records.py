@@ -29,6 +29,10 @@ _ONLY_SUPERUSERS = "Only superusers can perform this action."
 _NOT_UNIQUE = ErrorDetail("validation_not_unique", "Value must be unique.")
 
 
+def _not_unique(message: str, err: UniqueViolation) -> ValidationError:
+    return ValidationError(message, {f: _NOT_UNIQUE for f in err.fields})
+
+
 @dataclass(slots=True)
 class ListParams:
     page: int = 1
@@ -162,9 +166,7 @@ class RecordService:
                 if not await self._rule_holds(tx, ctx, c, "createRule", record["id"]):
                     raise ValidationError("Failed to create record.")
         except UniqueViolation as err:
-            raise ValidationError(
-                "Failed to create record.", {f: _NOT_UNIQUE for f in err.fields}
-            ) from None
+            raise _not_unique("Failed to create record.", err) from None
         return await self._present(ctx, c, record, expand, fields)
 
     async def update(
@@ -200,9 +202,7 @@ class RecordService:
                     raise ValidationError("Failed to update record.", errors)
                 await tx.update_record(c, rid, record)
         except UniqueViolation as err:
-            raise ValidationError(
-                "Failed to update record.", {f: _NOT_UNIQUE for f in err.fields}
-            ) from None
+            raise _not_unique("Failed to update record.", err) from None
         return await self._present(ctx, c, record, expand, fields)
 
     async def delete(self, ctx: RequestContext, name: str, rid: str) -> None:
