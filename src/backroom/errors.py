@@ -111,7 +111,7 @@ class NotFoundError(BackroomError):
 
 
 class TooLargeError(BackroomError):
-    default_message = "Request entity too large"
+    default_message = "Request entity too large."
 
 
 class TooManyRequestsError(BackroomError):

@@ -16,6 +16,10 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(f"BACKROOM_{name.upper()}", default)
 
 
+def _list(raw: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
 @dataclass(frozen=True)
 class Settings:
     """How one Backroom process runs."""
@@ -26,6 +30,11 @@ class Settings:
     durability: str = field(default_factory=lambda: _env("durability", "normal"))
     readers: int = field(default_factory=lambda: int(_env("readers", "2")))
     body_limit: int = field(default_factory=lambda: int(_env("body_limit", str(32 << 20))))
+    origins: tuple[str, ...] = field(
+        default_factory=lambda: tuple(
+            o.strip() for o in _env("origins", "*").split(",") if o.strip()
+        )
+    )
 
     @classmethod
     def names(cls) -> list[str]:

@@ -67,8 +67,15 @@ def _split_host_port(value: str) -> tuple[str, int]:
     default=None,
     help="'full' also survives power loss (SQLite synchronous=FULL); slower writes.",
 )
+@click.option(
+    "--origins",
+    default=None,
+    help="Comma-separated origins allowed by CORS (default '*', any origin).",
+)
 @_dir_option
-def serve(data_dir: Path, http: str | None, dev: bool, durability: str | None) -> None:
+def serve(
+    data_dir: Path, http: str | None, dev: bool, durability: str | None, origins: str | None
+) -> None:
     """Start the web server."""
     from granian import Granian
     from granian.constants import Interfaces
@@ -82,6 +89,8 @@ def serve(data_dir: Path, http: str | None, dev: bool, durability: str | None) -
         os.environ["BACKROOM_DEV"] = "1"
     if durability:
         os.environ["BACKROOM_DURABILITY"] = durability
+    if origins is not None:
+        os.environ["BACKROOM_ORIGINS"] = origins
     if count_superusers(data_dir) == 0:
         click.echo(
             "No superuser exists yet. Create the first one with:\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from backroom.core.collections.model import Collection
@@ -113,4 +114,8 @@ class Hasher(Protocol):
 class Clock(Protocol):
     def now(self) -> str:
         """The current UTC time as ``YYYY-MM-DD HH:MM:SS.mmmZ``."""
+        ...
+
+    def now_dt(self) -> datetime:
+        """The current time as an aware UTC datetime."""
         ...

@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from backroom.errors import BackroomError
 from backroom.http.handlers import auth, collections, health, records
+from backroom.http.middleware import HeadersMiddleware
 from backroom.http.responses import error_response, plain_error
 
 if TYPE_CHECKING:
@@ -22,10 +23,7 @@ __all__ = ["create_asgi"]
 
 log = logging.getLogger("backroom.http")
 
-_MESSAGES = {
-    404: "The requested resource wasn't found.",
-    405: "Method Not Allowed.",
-}
+_NOT_FOUND = "The requested resource wasn't found."
 
 ROUTES = [
     Route("/api/health", health.health, methods=["GET", "HEAD"]),
@@ -57,8 +55,12 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    message = _MESSAGES.get(exc.status_code, "Something went wrong while processing your request.")
-    return plain_error(exc.status_code, message)
+    if exc.status_code in (404, 405):
+        # PocketBase serves static files for any unmatched GET, hence its message there;
+        # a known path with the wrong method is simply not found.
+        unmatched_get = exc.status_code == 404 and request.method in ("GET", "HEAD")
+        return plain_error(404, "File not found." if unmatched_get else _NOT_FOUND)
+    return plain_error(exc.status_code, "Something went wrong while processing your request.")
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
@@ -66,7 +68,7 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     return plain_error(500, "Something went wrong while processing your request.")
 
 
-def create_asgi(backroom: Backroom, *, debug: bool = False) -> Starlette:
+def create_asgi(backroom: Backroom, *, debug: bool = False) -> HeadersMiddleware:
     app = Starlette(
         debug=debug,
         routes=ROUTES,
@@ -78,4 +80,4 @@ def create_asgi(backroom: Backroom, *, debug: bool = False) -> Starlette:
         lifespan=backroom.lifespan,
     )
     app.state.backroom = backroom
-    return app
+    return HeadersMiddleware(app, backroom.settings.origins)

@@ -182,20 +182,18 @@ def _system_auth(cid: str, name: str, now: str, extra: list[dict[str, Any]]) -> 
     return c
 
 
+_SUPERUSER_TOKEN_SECONDS = 86400  # a day, shorter than other accounts' tokens
+
+
 def superusers_collection(now: str) -> Collection:
-    c = _system_auth("pbc_3142635823", "_superusers", now, _AUTODATE_FIELDS)
+    autodates = [{**d, "system": True} for d in _AUTODATE_FIELDS]
+    c = _system_auth("pbc_3142635823", "_superusers", now, autodates)
     c.system = True
+    c.options["authToken"] = {"duration": _SUPERUSER_TOKEN_SECONDS}
     c.rules = {
-        r: None
-        for r in (
-            "listRule",
-            "viewRule",
-            "createRule",
-            "updateRule",
-            "deleteRule",
-            "authRule",
-            "manageRule",
-        )
+        **{r: None for r in ("listRule", "viewRule", "createRule", "updateRule", "deleteRule")},
+        "authRule": "",
+        "manageRule": None,
     }
     return c
 

@@ -43,6 +43,31 @@ def _name_errors(c: Collection, schema: Schema, old: Collection | None) -> Error
     return None
 
 
+def _system_field_changed(old: Collection, new: Collection) -> bool:
+    """Whether a system field, or any field of a system collection, was deleted or renamed."""
+    for f in old.fields:
+        if not (f.system or old.system):
+            continue
+        names = {n.name for n in new.fields if n.id == f.id}
+        if names != {f.name}:
+            return True
+    return False
+
+
+def _rule_errors(old: Collection, new: Collection) -> dict[str, object]:
+    """A system collection's API rules are fixed."""
+    if not old.system:
+        return {}
+    return {
+        name: ErrorDetail(
+            "validation_collection_system_rule_change",
+            "System collection API rule cannot be changed.",
+        )
+        for name, rule in new.rules.items()
+        if old.rules.get(name) != rule
+    }
+
+
 def _field_errors(c: Collection, schema: Schema, old: Collection | None) -> dict[str, object]:
     errors: dict[str, object] = {}
     seen: set[str] = set()
@@ -75,20 +100,15 @@ def _field_errors(c: Collection, schema: Schema, old: Collection | None) -> dict
                 err["type"] = ErrorDetail(
                     "validation_field_type_change", "Field type cannot be changed."
                 )
-            if prev is not None and prev.system and prev.name != f.name:
-                err["name"] = ErrorDetail(
-                    "validation_system_field_change", "System field name cannot be changed."
-                )
         if err:
             errors[str(i)] = err
-    if old is not None:
-        new_ids = {f.id for f in c.fields}
-        for f in old.fields:
-            if f.system and f.id not in new_ids:
-                problem = ErrorDetail(
-                    "validation_system_field_delete", f"System field {f.name!r} cannot be deleted."
-                )
-                return {"fields": errors or problem}
+    if old is not None and _system_field_changed(old, c):
+        return {
+            "fields": errors
+            or ErrorDetail(
+                "validation_system_field_change", "System fields cannot be deleted or renamed."
+            )
+        }
     if "id" not in {f.name for f in c.fields}:
         return {"fields": errors or ErrorDetail("validation_missing_id_field", "Missing id field.")}
     return {"fields": errors} if errors else {}
@@ -134,12 +154,14 @@ def validate_collection(
             "validation_collection_type_change", "Collection type cannot be changed."
         )
     errors.update(_field_errors(c, schema, old))
+    if old is not None:
+        errors.update(_rule_errors(old, c))
     idx_errors = _index_errors(c)
     if idx_errors:
         errors["indexes"] = idx_errors
     if not errors.get("fields"):
         for rule_name, rule in c.rules.items():
-            if rule:
+            if rule and rule_name not in errors:
                 message = check_rule(c, schema, rule)
                 if message is not None:
                     errors[rule_name] = ErrorDetail(

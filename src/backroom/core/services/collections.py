@@ -17,6 +17,8 @@ from backroom.core.fields.registry import field_from_json
 from backroom.core.ids import new_collection_id
 from backroom.core.ports import Clock, Storage, UniqueViolation
 from backroom.core.services.collections_import import import_collections
+from backroom.core.services.collections_list import list_collections
+from backroom.core.services.records import ListParams
 from backroom.core.services.relations import delete_with_references
 from backroom.errors import (
     BadRequestError,
@@ -121,9 +123,9 @@ class CollectionService:
             raise NotFoundError("Missing collection context.")
         return c
 
-    def list_collections(self, ctx: RequestContext) -> list[Collection]:
+    async def list_page(self, ctx: RequestContext, params: ListParams) -> dict[str, Any]:
         require_superuser(ctx)
-        return sorted(self.schema, key=lambda c: c.created)
+        return await list_collections(self.schema, self.storage, ctx, params, self._clock.now_dt())
 
     def view(self, ctx: RequestContext, id_or_name: str) -> Collection:
         require_superuser(ctx)
@@ -144,7 +146,7 @@ class CollectionService:
             type=ctype if isinstance(ctype, str) else "",
             created=now,
             updated=now,
-            rules={r: None for r in rule_names(str(ctype))},
+            rules={r: "" if r == "authRule" else None for r in rule_names(str(ctype))},
         )
         _apply_input(c, data, None)
         ensure_system_fields(c)

@@ -44,6 +44,17 @@ class ListParams:
     skip_total: bool = False
 
 
+_SUPERUSER_ONLY_IDENTIFIERS = ("@collection.", "@request.")
+
+
+def _refuse_superuser_only_identifiers(*expressions: str) -> None:
+    """Clients filter and sort by their own fields; reading other collections or request data
+    through a filter is for superusers (PocketBase checks the raw text the same way)."""
+    for ident in _SUPERUSER_ONLY_IDENTIFIERS:
+        if any(ident in e for e in expressions):
+            raise ForbiddenError(f"Only superusers can filter by {ident}")
+
+
 class RecordService:
     def __init__(
         self, schema: Schema, storage: Storage, clock: Clock, hasher: Hasher, access: Access
@@ -72,6 +83,8 @@ class RecordService:
 
     async def list(self, ctx: RequestContext, name: str, p: ListParams) -> dict[str, Any]:
         c = self.collection(name)
+        if not ctx.is_superuser:
+            _refuse_superuser_only_identifiers(p.filter, p.sort)
         filters = self._rule_filters(ctx, c, "listRule")
         if p.filter:
             filters.append(self._access.filter(c, p.filter, ctx))

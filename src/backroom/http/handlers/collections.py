@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -11,7 +9,7 @@ from backroom.core.collections.codec import public_collection_json
 from backroom.errors import BadRequestError
 from backroom.http.body import read_body
 from backroom.http.context import app_of, request_context
-from backroom.http.params import int_param
+from backroom.http.params import list_params
 from backroom.http.responses import JSON
 
 __all__ = ["create", "delete", "import_", "list_", "truncate", "update", "view"]
@@ -19,20 +17,7 @@ __all__ = ["create", "delete", "import_", "list_", "truncate", "update", "view"]
 
 async def list_(request: Request) -> JSON:
     ctx = await request_context(request)
-    items = app_of(request).collections.list_collections(ctx)
-    page = max(int_param(request, "page", 1), 1)
-    per_page = int_param(request, "perPage", 30)
-    per_page = 30 if per_page <= 0 else min(per_page, 1000)
-    chunk = items[(page - 1) * per_page : page * per_page]
-    return JSON(
-        {
-            "page": page,
-            "perPage": per_page,
-            "totalItems": len(items),
-            "totalPages": math.ceil(len(items) / per_page),
-            "items": [public_collection_json(c) for c in chunk],
-        }
-    )
+    return JSON(await app_of(request).collections.list_page(ctx, list_params(request)))
 
 
 async def view(request: Request) -> JSON:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from backroom.core.services.records import ListParams
 from backroom.http.body import read_body
 from backroom.http.context import app_of, request_context
-from backroom.http.params import bool_param, int_param, str_param
+from backroom.http.params import list_params, str_param
 from backroom.http.responses import JSON
 
 __all__ = ["create", "delete", "list_", "update", "view"]
@@ -16,15 +15,7 @@ __all__ = ["create", "delete", "list_", "update", "view"]
 
 async def list_(request: Request) -> JSON:
     ctx = await request_context(request)
-    params = ListParams(
-        page=int_param(request, "page", 1),
-        per_page=int_param(request, "perPage", 30),
-        sort=str_param(request, "sort"),
-        filter=str_param(request, "filter"),
-        expand=str_param(request, "expand"),
-        fields=str_param(request, "fields"),
-        skip_total=bool_param(request, "skipTotal"),
-    )
+    params = list_params(request)
     result = await app_of(request).records.list(ctx, request.path_params["collection"], params)
     return JSON(result)
 

@@ -18,6 +18,13 @@ def _plan_key(plan: Any) -> Any:
     return getattr(plan, "cache_key", None) or id(plan)
 
 
+def _order(q: RecordQuery, c: Any, table: Any) -> list[Any]:
+    """The requested order; without one, insertion order, as PocketBase answers."""
+    if q.sort is None:
+        return [sa.literal_column(f'"{table.name}"._rowid_')]
+    return render_order_by(q.sort, c, table)
+
+
 class SelectBuilder:
     def __init__(self, cache: StatementCache) -> None:
         self._cache = cache
@@ -55,7 +62,7 @@ class SelectBuilder:
         def items() -> sa.Select[Any]:
             table = sa.table(c.name, *(sa.column(f.name) for f in c.fields))
             columns = [table.c[f.name] for f in c.fields]
-            order = render_order_by(q.sort, c, table) if q.sort is not None else []
+            order = _order(q, c, table)
             if q.limit is None:
                 return sa.select(*columns).where(*self._where(q, table)).order_by(*order)
             # Late row lookup: sort and page over ids only, then read the page's full rows,
@@ -64,7 +71,7 @@ class SelectBuilder:
             page = (
                 sa.select(inner.c.id)
                 .where(*self._where(q, inner))
-                .order_by(*(render_order_by(q.sort, c, inner) if q.sort is not None else []))
+                .order_by(*_order(q, c, inner))
                 .limit(sa.bindparam("__limit"))
                 .offset(sa.bindparam("__offset"))
             )

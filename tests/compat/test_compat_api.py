@@ -1,0 +1,143 @@
+"""PocketBase's answers outside records and fields: system collections, routing, CORS,
+superuser-only filter identifiers and listing collections."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from _targets import Target, both, unique
+
+pytestmark = pytest.mark.compat
+
+SYSTEM_CHANGES = [
+    {"listRule": ""},
+    {"viewRule": "id != ''"},
+    {"authRule": "id != ''"},
+    {"manageRule": "id != ''"},
+    {"name": "admins"},
+    {"fields": []},
+]
+
+
+@pytest.mark.parametrize("body", SYSTEM_CHANGES, ids=[next(iter(b)) for b in SYSTEM_CHANGES])
+def test_the_superusers_collection_cannot_be_opened(
+    targets: tuple[Target, Target], body: dict[str, Any]
+) -> None:
+    both(targets, "PATCH", "/api/collections/_superusers", json=body)
+    both(targets, "GET", "/api/collections/_superusers/records", auth=False)
+
+
+def test_a_system_field_cannot_be_renamed(targets: tuple[Target, Target]) -> None:
+    pb = targets[0].client.get("/api/collections/users", headers=targets[0].su()).json()
+    renamed = [dict(f, name="mail") if f["name"] == "email" else f for f in pb["fields"]]
+    both(targets, "PATCH", "/api/collections/users", json={"fields": renamed})
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"filter": "@request.auth.id != ''"},
+        {"filter": "@collection.users.id != ''"},
+        {"filter": "id = '@request.'"},
+        {"sort": "@request.auth.id"},
+        {"filter": "@now > created"},
+    ],
+    ids=["@request", "@collection", "@request inside a string", "sort by @request", "@now"],
+)
+def test_guests_cannot_filter_by_request_data(
+    targets: tuple[Target, Target], params: dict[str, str]
+) -> None:
+    both(targets, "GET", "/api/collections/users/records", auth=False, params=params)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/nothing"),
+        ("GET", "/nothing"),
+        ("POST", "/api/nothing"),
+        ("DELETE", "/api/health"),
+        ("PUT", "/api/collections"),
+    ],
+)
+def test_unknown_routes_and_methods(targets: tuple[Target, Target], method: str, path: str) -> None:
+    both(targets, method, path, auth=False)
+
+
+_CORS_HEADERS = (
+    "access-control-allow-origin",
+    "access-control-allow-methods",
+    "access-control-allow-headers",
+    "x-content-type-options",
+    "x-frame-options",
+    "cross-origin-opener-policy",
+)
+
+
+@pytest.mark.parametrize(
+    ("method", "headers"),
+    [
+        (
+            "OPTIONS",
+            {
+                "Origin": "https://app.example.com",
+                "Access-Control-Request-Method": "PATCH",
+                "Access-Control-Request-Headers": "authorization,content-type",
+            },
+        ),
+        ("OPTIONS", {}),
+        ("GET", {"Origin": "https://app.example.com"}),
+        ("GET", {}),
+    ],
+    ids=["preflight", "bare OPTIONS", "GET with Origin", "GET without Origin"],
+)
+def test_cors_and_security_headers(
+    targets: tuple[Target, Target], method: str, headers: dict[str, str]
+) -> None:
+    pb, br = (t.client.request(method, "/api/health", headers=headers) for t in targets)
+    assert br.status_code == pb.status_code
+    for name in _CORS_HEADERS:
+        assert br.headers.get(name) == pb.headers.get(name), name
+    assert sorted(br.headers.get_list("vary")) == sorted(pb.headers.get_list("vary"))
+
+
+@pytest.fixture(scope="module")
+def listed(targets: tuple[Target, Target]) -> str:
+    prefix = unique("listed")
+    for suffix in ("b", "a", "c"):
+        both(targets, "POST", "/api/collections", json={"name": f"{prefix}{suffix}"})
+    return prefix
+
+
+def _collection_queries(prefix: str) -> list[dict[str, str]]:
+    mine = f"name ~ '{prefix}%'"
+    return [
+        {"filter": mine, "fields": "name,type,system"},
+        {"filter": mine, "sort": "-name", "fields": "name"},
+        {"filter": f"{mine} && name != '{prefix}a'", "fields": "name", "skipTotal": "1"},
+        {"filter": mine, "perPage": "1", "page": "2", "fields": "name"},
+        {"filter": "name = 'users'", "fields": "id,name,listRule"},
+        {"filter": "system = false && type = 'auth'", "fields": "name"},
+        {"filter": "nope = 1"},
+        {"sort": "nope"},
+        {"filter": "listRule = ''"},
+    ]
+
+
+def test_listing_collections_takes_search_parameters(
+    targets: tuple[Target, Target], listed: str
+) -> None:
+    for params in _collection_queries(listed):
+        both(targets, "GET", "/api/collections", params=params)
+
+
+def test_records_are_listed_in_insertion_order_without_a_sort(
+    targets: tuple[Target, Target],
+) -> None:
+    name = unique("order")
+    both(targets, "POST", "/api/collections", json={"name": name, "listRule": ""})
+    for rid in ("zzzzzzzzzzzzzzz", "aaaaaaaaaaaaaaa", "mmmmmmmmmmmmmmm"):
+        both(targets, "POST", f"/api/collections/{name}/records", json={"id": rid})
+    both(targets, "GET", f"/api/collections/{name}/records", auth=False)
+    both(targets, "GET", f"/api/collections/{name}/records", auth=False, params={"perPage": 2})
