@@ -217,14 +217,14 @@ CHECKS: list[
         {"type": "email", "exceptDomains": ["b.io"]},
         "a@B.IO",
         NEW,
-        ("validation_email_domain_not_allowed", "Domain not allowed.", {}),
+        ("validation_email_domain_not_allowed", "Email domain is not allowed.", {}),
     ),
     (
         "an email outside the allowed domains is refused",
         {"type": "email", "onlyDomains": ["x.io"]},
         "a@b.io",
         NEW,
-        ("validation_email_domain_not_allowed", "Domain not allowed.", {}),
+        ("validation_email_domain_not_allowed", "Email domain is not allowed.", {}),
     ),
     (
         "an email in an allowed domain is fine",
@@ -241,6 +241,28 @@ CHECKS: list[
         None,
     ),
     ("an ftp url is fine", {"type": "url"}, "ftp://files.x.io/a.txt", NEW, None),
+    ("a url without a scheme is fine, as in PocketBase", {"type": "url"}, "x.io/a?b=1", NEW, None),
+    (
+        "a url without a scheme needs a dotted host",
+        {"type": "url"},
+        "localhost",
+        NEW,
+        ("validation_invalid_url", "Must be a valid url.", {}),
+    ),
+    (
+        "a url without a scheme cannot slip past the denied domains",
+        {"type": "url", "exceptDomains": ["x.io"]},
+        "X.io/a",
+        NEW,
+        ("validation_url_domain_not_allowed", "Url domain is not allowed.", {}),
+    ),
+    (
+        "an email with a surrounding space is refused, as in PocketBase",
+        {"type": "email"},
+        " a@x.io",
+        NEW,
+        ("validation_is_email", "Must be a valid email address.", {}),
+    ),
     (
         "a required url refuses an empty string",
         {"type": "url", "required": True},
@@ -274,14 +296,14 @@ CHECKS: list[
         {"type": "url", "exceptDomains": ["x.io"]},
         "https://X.io/p",
         NEW,
-        ("validation_email_domain_not_allowed", "Domain not allowed.", {}),
+        ("validation_url_domain_not_allowed", "Url domain is not allowed.", {}),
     ),
     (
         "a url outside the allowed domains is refused",
         {"type": "url", "onlyDomains": ["x.io"]},
         "https://y.io",
         NEW,
-        ("validation_email_domain_not_allowed", "Domain not allowed.", {}),
+        ("validation_url_domain_not_allowed", "Url domain is not allowed.", {}),
     ),
     (
         "a required date refuses an empty string",
@@ -484,7 +506,7 @@ CHECKS: list[
         {"type": "password", "min": 8},
         "short",
         NEW,
-        ("validation_min_text_constraint", "Must be at least 8 character(s).", {"min": 8}),
+        ("validation_min_text_constraint", "Must be at least 8 character(s).", {}),
     ),
     (
         "a password over 1024 characters is refused by default",
@@ -493,8 +515,8 @@ CHECKS: list[
         NEW,
         (
             "validation_max_text_constraint",
-            "Must be no more than 1024 character(s).",
-            {"max": 1024},
+            "Must be less than 1024 character(s).",
+            {},
         ),
     ),
     (

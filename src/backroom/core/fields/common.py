@@ -20,8 +20,11 @@ __all__ = [
 
 REQUIRED = ErrorDetail("validation_required", "Cannot be blank.")
 INVALID = ErrorDetail("validation_invalid_value", "Invalid value.")
-_TRUE = {"1", "true", "t", "yes", "on"}
-_FALSE = {"", "0", "false", "f", "no", "off"}
+# The spellings Go's strconv.ParseBool knows, which PocketBase uses. PocketBase reads any
+# other string as false; Backroom refuses it rather than silently store the opposite of
+# a "yes" or an "on".
+_TRUE = {"1", "t", "T", "true", "TRUE", "True"}
+_FALSE = {"", "0", "f", "F", "false", "FALSE", "False"}
 
 
 def invalid() -> ValueError:
@@ -78,7 +81,7 @@ def as_bool(raw: Any) -> bool:
     if isinstance(raw, int | float):
         return raw != 0
     if isinstance(raw, str):
-        text = raw.strip().lower()
+        text = raw.strip()
         if text in _TRUE:
             return True
         if text in _FALSE:

@@ -30,12 +30,15 @@ class DomainField(Field):
         return {}
 
     def normalize(self, raw: Any) -> str:
-        return as_text(raw).strip()
+        return as_text(raw)  # not stripped: PocketBase refuses surrounding spaces
 
     def domain_of(self, value: str) -> str | None:
         raise NotImplementedError
 
     def invalid(self) -> ErrorDetail:
+        raise NotImplementedError
+
+    def domain_not_allowed(self) -> ErrorDetail:
         raise NotImplementedError
 
     def validate(self, value: Any, ctx: FieldContext) -> ErrorDetail | None:
@@ -44,9 +47,11 @@ class DomainField(Field):
         domain = self.domain_of(str(value)) if len(str(value)) <= 2048 else None
         if domain is None:
             return self.invalid()
+        # Domains compare ignoring case (PocketBase compares them exactly, so "BAD.com" slips
+        # past its exceptDomains ["bad.com"]).
         domain = domain.lower()
         if self.exceptDomains and domain in {d.lower() for d in self.exceptDomains}:
-            return ErrorDetail("validation_email_domain_not_allowed", "Domain not allowed.")
+            return self.domain_not_allowed()
         if self.onlyDomains and domain not in {d.lower() for d in self.onlyDomains}:
-            return ErrorDetail("validation_email_domain_not_allowed", "Domain not allowed.")
+            return self.domain_not_allowed()
         return None

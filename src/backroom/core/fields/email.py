@@ -34,3 +34,6 @@ class EmailField(DomainField):
 
     def invalid(self) -> ErrorDetail:
         return ErrorDetail("validation_is_email", "Must be a valid email address.")
+
+    def domain_not_allowed(self) -> ErrorDetail:
+        return ErrorDetail("validation_email_domain_not_allowed", "Email domain is not allowed.")

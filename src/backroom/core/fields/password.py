@@ -8,7 +8,7 @@ from typing import Any
 from backroom.core.fields.base import Field, FieldContext
 from backroom.core.fields.common import REQUIRED
 from backroom.core.fields.patterns import invalid_regex
-from backroom.core.fields.text import compiled_pattern, length_errors, min_max_definition_errors
+from backroom.core.fields.text import compiled_pattern, min_max_definition_errors
 from backroom.errors import ErrorDetail
 
 __all__ = ["MAX_PASSWORD_CHARS", "PasswordField"]
@@ -38,9 +38,15 @@ class PasswordField(Field):
         """Checks a plain password (before hashing)."""
         if not isinstance(value, str) or value == "":
             return REQUIRED if self.required else None
-        err = length_errors(value, self.min, self.max or MAX_PASSWORD_CHARS)
-        if err is not None:
-            return err
+        if self.min and len(value) < self.min:
+            return ErrorDetail(
+                "validation_min_text_constraint", f"Must be at least {self.min} character(s)."
+            )
+        limit = self.max or MAX_PASSWORD_CHARS
+        if len(value) > limit:
+            return ErrorDetail(
+                "validation_max_text_constraint", f"Must be less than {limit} character(s)."
+            )
         if self.pattern and not compiled_pattern(self.pattern).search(value):
             return ErrorDetail("validation_invalid_format", "Invalid value format.")
         return None

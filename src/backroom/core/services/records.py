@@ -18,7 +18,7 @@ from backroom.core.records.projection import parse_fields, project
 from backroom.core.services.access import Access
 from backroom.core.services.expander import Expander
 from backroom.core.services.relations import check_relations, delete_with_references
-from backroom.core.services.secrets import prepare_auth_record
+from backroom.core.services.secrets import hash_password_fields, prepare_auth_record
 from backroom.errors import ErrorDetail, ForbiddenError, NotFoundError, ValidationError
 
 __all__ = ["ListParams", "RecordService"]
@@ -167,6 +167,7 @@ class RecordService:
             record[f.name] = f.on_save(record[f.name], fctx)
         if c.is_auth:
             errors.update(await prepare_auth_record(c, record, body, None, ctx, self._hasher))
+        errors.update(await hash_password_fields(c, record, body, None, self._hasher))
         errors = {**validate_record(c, record, fctx, skip=set(errors)), **errors}
         if errors:
             raise ValidationError("Failed to create record.", errors)
@@ -209,6 +210,7 @@ class RecordService:
                     errors.update(
                         await prepare_auth_record(c, record, body, old, ctx, self._hasher)
                     )
+                errors.update(await hash_password_fields(c, record, body, old, self._hasher))
                 errors = {**validate_record(c, record, fctx, skip=set(errors)), **errors}
                 errors.update(await check_relations(tx, self._schema, c, record))
                 if errors:

@@ -12,7 +12,7 @@ from backroom.core.ids import random_string
 from backroom.core.ports import Hasher
 from backroom.errors import ErrorDetail
 
-__all__ = ["new_token_key", "prepare_auth_record"]
+__all__ = ["hash_password_fields", "new_token_key", "prepare_auth_record"]
 
 _TOKEN_KEY_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 _REQUIRED = ErrorDetail("validation_required", "Cannot be blank.")
@@ -68,4 +68,34 @@ async def prepare_auth_record(
     record["password"] = await hasher.hash(password)
     if old is not None:
         record["tokenKey"] = new_token_key()
+    return errors
+
+
+async def hash_password_fields(
+    c: Collection,
+    record: dict[str, Any],
+    body: Mapping[str, Any],
+    old: Mapping[str, Any] | None,
+    hasher: Hasher,
+) -> dict[str, ErrorDetail]:
+    """Validate and hash every password field the body sets, but an auth collection's own
+    ``password`` (``prepare_auth_record`` handles that one, with its confirmation)."""
+    errors: dict[str, ErrorDetail] = {}
+    fctx = FieldContext(is_new=old is None)
+    for f in c.fields:
+        if f.type != "password" or (c.is_auth and f.name == "password"):
+            continue
+        value = body.get(f.name)
+        if value is None or value == "":
+            if getattr(f, "required", False) and not (old or {}).get(f.name):
+                errors[f.name] = _REQUIRED
+            continue
+        if not isinstance(value, str):
+            errors[f.name] = ErrorDetail("validation_invalid_value", "Invalid value.")
+            continue
+        err = f.validate(value, fctx)
+        if err is not None:
+            errors[f.name] = err
+            continue
+        record[f.name] = await hasher.hash(value)
     return errors
