@@ -3,7 +3,7 @@
 Every value is a bind parameter and every identifier is quoted by SQLAlchemy, so no part of a
 client's expression becomes SQL text. Multi-valued operands (``:each``, paths through multiple
 relations) become EXISTS subqueries: ``?op`` means any item matches, a plain ``op`` means every
-item matches (and there is at least one).
+item matches (and there is at least one). An empty set compares as a single missing value.
 """
 
 from __future__ import annotations
@@ -91,7 +91,8 @@ class _Renderer:
             items = sa.func.json_each(col).table_valued("value").alias(self._alias("e"))
             return _Set(self._modify(items.c.value, op.modifier), [*froms, items], conds)
         if op.modifier == "length":
-            col = sa.func.json_array_length(col) if op.field.is_multiple else sa.func.length(col)
+            lists = op.field.is_multiple or op.field.type == "json"
+            col = sa.func.json_array_length(col) if lists else sa.func.length(col)
         if op.through_many:
             return _Set(self._modify(col, op.modifier), froms, conds)
         if op.hops:
@@ -107,23 +108,34 @@ class _Renderer:
     def compare(self, node: ResolvedCompare) -> ColumnElement[bool]:
         any_of = node.op.startswith("?")
         op = node.op.lstrip("?")
+        exact = _is_json(node.left) or _is_json(node.right)
         left, right = self.operand(node.left), self.operand(node.right)
         if isinstance(right, _Set) and not isinstance(left, _Set):
             left, right, op = right, left, _MIRROR[op]
         if isinstance(right, _Set):
             raise FilterError("comparing two multi-valued operands is not supported")
         if isinstance(left, _Set):
-            cond = _condition(left.value, op, right)
+            # An empty set counts as one missing value, as PocketBase's LEFT JOINs make it:
+            # "= ''" and "!= 'x'" hold for it, any other comparison does not.
+            cond = _condition(left.value, op, right, exact)
+            when_empty = _condition(sa.null(), op, right, exact) if op in ("=", "!=") else None
             if any_of:
-                return left.exists(cond)
-            return sa.and_(
-                left.exists(), sa.not_(left.exists(sa.not_(sa.func.coalesce(cond, 0) == 1)))
-            )
+                if when_empty is None:
+                    return left.exists(cond)
+                return sa.or_(left.exists(cond), sa.and_(when_empty, sa.not_(left.exists())))
+            every = sa.not_(left.exists(sa.not_(sa.func.coalesce(cond, 0) == 1)))
+            if when_empty is None:
+                return sa.and_(left.exists(), every)
+            return sa.and_(every, sa.or_(left.exists(), when_empty))
         if left is None:
             if right is None:
                 return sa.true() if op in ("=", "~") else sa.false()
             left, right, op = right, None, _MIRROR[op]
-        return _condition(left, op, right)
+        if op in ("=", "!=") and _never_null(node.left) and _never_null(node.right):
+            # A plain comparison keeps SQLite's column affinity (views = '10' matches 10,
+            # as in PocketBase) and lets an index on the column serve it.
+            return left == right if op == "=" else left != right
+        return _condition(left, op, right, exact)
 
     def expr(self, node: ResolvedCompare | ResolvedExpr) -> ColumnElement[bool]:
         if isinstance(node, ResolvedCompare):
@@ -146,15 +158,40 @@ def _like_pattern(right: ColumnElement[Any]) -> ColumnElement[Any]:
     return sa.literal("%") + sa.cast(right, sa.Text) + sa.literal("%")
 
 
+def _never_null(op: Resolved) -> bool:
+    """Whether an operand's SQL value can never be NULL: literals, bound request values and
+    the root row's own NOT NULL columns."""
+    if isinstance(op, Value):
+        return op.value is not None
+    if isinstance(op, ParamRef):
+        return True  # request values bind "" when missing, never NULL
+    return (
+        not op.hops
+        and not op.json_path
+        and op.modifier in ("", "lower")
+        and op.field.type != "json"
+        and not op.each
+        and op.field.column.default is not None
+    )
+
+
+def _is_json(op: Resolved) -> bool:
+    return isinstance(op, ColumnRef) and op.field.type == "json" and not op.modifier
+
+
 def _condition(
-    left: ColumnElement[Any], op: str, right: ColumnElement[Any] | None
+    left: ColumnElement[Any], op: str, right: ColumnElement[Any] | None, exact: bool = False
 ) -> ColumnElement[bool]:
+    """``left op right``. ``exact`` (a json operand) compares with IS, so a missing key is
+    null and not the empty string, as PocketBase compares json values."""
+    if exact and op in ("=", "!="):
+        other: Any = sa.null() if right is None else right
+        return left.is_(other) if op == "=" else left.is_not(other)
     if right is None:
-        empty = sa.or_(left.is_(None), left == "", left == "[]")
-        if op == "=":
-            return empty
-        if op == "!=":
-            return sa.not_(empty)
+        # null is the empty string, as in PocketBase; an empty list ("[]") is not null.
+        if op in ("=", "!="):
+            empty = sa.func.coalesce(left, "") == ""
+            return empty if op == "=" else sa.not_(empty)
         return sa.false()
     if op in ("=", "!="):
         eq = sa.func.coalesce(left, "") == sa.func.coalesce(right, "")
@@ -162,7 +199,8 @@ def _condition(
     if op == "~":
         return left.like(_like_pattern(right), escape="\\")
     if op == "!~":
-        return sa.not_(sa.func.coalesce(left, "").like(_like_pattern(right), escape="\\"))
+        # a missing value (an empty relation) matches neither ~ nor !~, as in PocketBase
+        return sa.not_(left.like(_like_pattern(right), escape="\\"))
     return {
         ">": left > right,
         ">=": left >= right,
