@@ -141,3 +141,42 @@ def test_records_are_listed_in_insertion_order_without_a_sort(
         both(targets, "POST", f"/api/collections/{name}/records", json={"id": rid})
     both(targets, "GET", f"/api/collections/{name}/records", auth=False)
     both(targets, "GET", f"/api/collections/{name}/records", auth=False, params={"perPage": 2})
+
+
+def test_an_import_merges_into_existing_collections(targets: tuple[Target, Target]) -> None:
+    name = unique("imported")
+    path = "/api/collections/import"
+    first = {"name": name, "fields": [{"name": "a", "type": "text"}]}
+    both(targets, "PUT", path, json={"collections": [first]})
+    second = {"name": name, "fields": [{"name": "b", "type": "number"}]}
+    both(targets, "PUT", path, json={"collections": [second]})
+    both(targets, "GET", f"/api/collections/{name}")
+    both(targets, "PUT", path, json={"collections": [{"name": name, "listRule": ""}]})
+    both(targets, "GET", f"/api/collections/{name}")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"collections": "x"},
+        {},
+        {"collections": []},
+        {"collections": [1]},
+    ],
+    ids=["not a list", "missing", "empty", "not objects"],
+)
+def test_import_errors(targets: tuple[Target, Target], body: dict[str, Any]) -> None:
+    both(targets, "PUT", "/api/collections/import", json=body)
+
+
+def test_an_invalid_imported_collection_fails_the_whole_import(
+    targets: tuple[Target, Target],
+) -> None:
+    name = unique("importok")
+    body = {"collections": [{"name": name}, {"name": "bad name"}]}
+    pb, br = (t.client.put("/api/collections/import", headers=t.su(), json=body) for t in targets)
+    assert pb.status_code == br.status_code == 400
+    code = "validation_collections_import_failure"
+    assert pb.json()["data"]["collections"]["code"] == br.json()["data"]["collections"]["code"]
+    assert br.json()["data"]["collections"]["code"] == code
+    both(targets, "GET", f"/api/collections/{name}")

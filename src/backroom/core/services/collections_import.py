@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,30 @@ def _fail(code: str, message: str) -> ValidationError:
     return ValidationError(_FAILED, {"collections": ErrorDetail(code, message)})
 
 
+def _messages(data: Mapping[str, Any]) -> dict[str, Any]:
+    """An error tree with each ``{code, message}`` reduced to its message."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, Mapping) and isinstance(value.get("message"), str):
+            out[key] = value["message"]
+        elif isinstance(value, Mapping):
+            out[key] = _messages(value)
+    return out
+
+
+def _merged_fields(old: Collection, imported: Any) -> Any:
+    """The imported fields, then the existing ones the import does not mention, as PocketBase
+    merges them unless ``deleteMissing`` is set."""
+    if imported is None:
+        return [f.to_json() for f in old.fields]
+    if not isinstance(imported, list):
+        return imported  # refused by the collection's own validation
+    ids = {str(f.get("id")) for f in imported if isinstance(f, Mapping) and f.get("id")}
+    names = {str(f.get("name")) for f in imported if isinstance(f, Mapping) and f.get("name")}
+    kept = [f.to_json() for f in old.fields if f.id not in ids and f.name not in names]
+    return [*imported, *kept]
+
+
 async def import_collections(
     service: CollectionService, items: list[Any], delete_missing: bool
 ) -> None:
@@ -31,7 +56,7 @@ async def import_collections(
     changes: list[tuple[Collection | None, Collection]] = []
     for item in items:
         if not isinstance(item, Mapping):
-            raise _fail("collections_import_validate_failed", "Invalid collection definition.")
+            raise _fail("validation_collections_import_failure", "Invalid collection definition.")
         key = str(item.get("id") or item.get("name") or "")
         old = current.get(key) if key else None
         try:
@@ -39,17 +64,15 @@ async def import_collections(
                 new = service.prepare_create(item, planned)
             else:
                 data = dict(item)
-                data.setdefault("fields", [])
+                if not delete_missing:
+                    data["fields"] = _merged_fields(old, data.get("fields"))
                 new = service.prepare_update(old, data, planned)
         except BackroomError as err:
-            raise ValidationError(
-                _FAILED,
-                {
-                    "collections": ErrorDetail(
-                        "collections_import_validate_failed",
-                        f"Data validations failed for collection {key!r}: {err.data_json()}",
-                    )
-                },
+            name = item.get("name") if isinstance(item.get("name"), str) else key
+            raise _fail(
+                "validation_collections_import_failure",
+                f'Data validations failed for collection "{name}":\n'
+                f"{json.dumps(_messages(err.data_json()), indent=2)}.",
             ) from None
         planned.put(new)
         changes.append((old, new))
@@ -62,7 +85,9 @@ async def import_collections(
             for old, new in changes:
                 await tx.save_collection(old, new)
     except UniqueViolation:
-        raise _fail("collections_import_failure", "The index values are not unique.") from None
+        raise _fail(
+            "validation_collections_import_failure", "The index values are not unique."
+        ) from None
     for c in deletions:
         current.remove(c.id)
     for _, new in changes:

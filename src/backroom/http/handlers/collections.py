@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from backroom.core.collections.codec import public_collection_json
-from backroom.errors import BadRequestError
+from backroom.errors import BadRequestError, ErrorDetail, ValidationError
 from backroom.http.body import read_body
 from backroom.http.context import app_of, request_context
 from backroom.http.params import list_params
@@ -56,10 +56,13 @@ async def import_(request: Request) -> Response:
     ctx = await request_context(request)
     body = await read_body(request)
     collections = body.get("collections")
-    if not isinstance(collections, list):
-        raise BadRequestError(
-            "Failed to import collections.",
-            {"collections": {"code": "validation_required", "message": "Cannot be blank."}},
+    if collections is not None and (
+        not isinstance(collections, list) or not all(isinstance(c, dict) for c in collections)
+    ):
+        raise BadRequestError("An error occurred while loading the submitted data.")
+    if not collections:
+        raise ValidationError(
+            data={"collections": ErrorDetail("validation_required", "Cannot be blank.")}
         )
     delete_missing = bool(body.get("deleteMissing"))
     await app_of(request).collections.import_(ctx, collections, delete_missing)
