@@ -180,3 +180,78 @@ def test_an_invalid_imported_collection_fails_the_whole_import(
     assert pb.json()["data"]["collections"]["code"] == br.json()["data"]["collections"]["code"]
     assert br.json()["data"]["collections"]["code"] == code
     both(targets, "GET", f"/api/collections/{name}")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"identity": 5, "password": "x"},
+        {"identity": "compat@example.com", "password": 5},
+        {"identity": ["compat@example.com"], "password": "compat-password-1"},
+    ],
+    ids=["a number identity", "a number password", "a list identity"],
+)
+def test_login_with_values_of_the_wrong_type(
+    targets: tuple[Target, Target], body: dict[str, Any]
+) -> None:
+    both(targets, "POST", "/api/collections/_superusers/auth-with-password", auth=False, json=body)
+
+
+@pytest.mark.parametrize(
+    "content", [b"null", b'"text"', b"[1]"], ids=["null", "a string", "an array"]
+)
+def test_collection_bodies_that_are_not_objects(
+    targets: tuple[Target, Target], content: bytes
+) -> None:
+    headers = {"Content-Type": "application/json"}
+    both(targets, "POST", "/api/collections", content=content, headers=headers)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        "x",
+        {"a": 1},
+        [{"name": "id", "type": "number"}],
+        [{"name": "id", "type": "text", "primaryKey": False}],
+        [{"name": "id", "type": "text", "pattern": "^[0-9]+$", "min": 3, "max": 5}],
+        [{"name": "t", "type": "text", "primaryKey": True}],
+    ],
+    ids=[
+        "fields as text",
+        "fields as an object",
+        "a number id",
+        "an id that is not the primary key",
+        "an id with its own pattern and length",
+        "a second primary key",
+    ],
+)
+def test_the_id_field_and_field_lists(targets: tuple[Target, Target], fields: Any) -> None:
+    both(targets, "POST", "/api/collections", json={"name": unique("ids"), "fields": fields})
+
+
+def test_records_get_ids_from_the_id_fields_pattern(targets: tuple[Target, Target]) -> None:
+    name = unique("numericids")
+    id_field = {"name": "id", "type": "text", "pattern": "^[0-9]+$", "min": 4, "max": 4}
+    fields = [{**id_field, "autogeneratePattern": "[0-9]{4}"}]
+    both(targets, "POST", "/api/collections", json={"name": name, "fields": fields})
+    pb, br = (
+        t.client.post(f"/api/collections/{name}/records", headers=t.su(), json={}) for t in targets
+    )
+    assert pb.status_code == br.status_code == 200
+    assert len(br.json()["id"]) == 4
+    assert br.json()["id"].isdigit()
+    both(targets, "POST", f"/api/collections/{name}/records", json={"id": "12"})
+
+
+def test_a_field_sent_with_a_new_type_and_no_id_replaces_the_old(
+    targets: tuple[Target, Target],
+) -> None:
+    name = unique("retyped")
+    rules = {"listRule": "", "createRule": ""}
+    fields = [{"name": "t", "type": "text"}]
+    both(targets, "POST", "/api/collections", json={"name": name, "fields": fields, **rules})
+    both(targets, "POST", f"/api/collections/{name}/records", json={"id": "retyped00000001"})
+    retyped = [{"name": "t", "type": "number"}]
+    both(targets, "PATCH", f"/api/collections/{name}", json={"fields": retyped})
+    both(targets, "GET", f"/api/collections/{name}/records")

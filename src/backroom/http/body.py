@@ -33,8 +33,11 @@ async def _read_limited(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-async def read_body(request: Request, limit: int | None = None) -> dict[str, Any]:
-    """The body as a mapping; an empty body is ``{}``."""
+async def read_body(
+    request: Request, limit: int | None = None, not_an_object: str = _INVALID
+) -> dict[str, Any]:
+    """The body as a mapping; an empty body or ``null`` is ``{}``. JSON that is not an object
+    is a 400 with the ``not_an_object`` message."""
     if limit is None:
         limit = int(getattr(request.app.state.backroom.settings, "body_limit", DEFAULT_BODY_LIMIT))
     ctype = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
@@ -51,7 +54,7 @@ async def read_body(request: Request, limit: int | None = None) -> dict[str, Any
             values = [v for v in form.getlist(key) if isinstance(v, str)]
             if key == "@jsonPayload":
                 for payload in values:
-                    out.update(_parse_json(payload.encode()))
+                    out.update(_parse_json(payload.encode(), not_an_object))
             elif values:
                 out[key] = values[0] if len(values) == 1 else values
         return out
@@ -60,14 +63,16 @@ async def read_body(request: Request, limit: int | None = None) -> dict[str, Any
         return {}
     if ctype not in _JSON_TYPES and not ctype.endswith("+json"):
         raise BadRequestError("Unsupported Content-Type.")
-    return _parse_json(raw)
+    return _parse_json(raw, not_an_object)
 
 
-def _parse_json(raw: bytes) -> dict[str, Any]:
+def _parse_json(raw: bytes, not_an_object: str) -> dict[str, Any]:
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError:
         raise BadRequestError(_INVALID) from None
+    if data is None:
+        return {}
     if not isinstance(data, dict):
-        raise BadRequestError(_INVALID)
+        raise BadRequestError(not_an_object)
     return data

@@ -158,8 +158,16 @@ def _auth_indexes(c: Collection) -> dict[str, str]:
 def ensure_system_fields(c: Collection) -> None:
     """Add what the collection's kind requires and the client left out."""
     names = {f.name for f in c.fields}
-    if "id" not in names:
-        c.fields.insert(0, id_field())
+    primary = next((f for f in c.fields if f.name == "id" and f.type == "text"), None)
+    if primary is None:
+        c.fields.insert(0, id_field())  # a non-text "id" then fails as a duplicate name
+    else:
+        # the id field's identity is fixed; its length and patterns are the client's to choose
+        primary.system = True
+        primary.primaryKey = True  # type: ignore[attr-defined]
+        primary.required = True  # type: ignore[attr-defined]
+        if not primary.pattern:  # type: ignore[attr-defined]
+            primary.pattern = _ID_FIELD["pattern"]  # type: ignore[attr-defined]
     if c.is_auth:
         missing = [field_from_json(d) for d in _AUTH_FIELDS if d["name"] not in names]
         c.fields[1:1] = missing

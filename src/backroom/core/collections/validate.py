@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from backroom.core.collections.indexes import parse_index
 from backroom.core.collections.model import Collection, Schema
+from backroom.core.fields.base import Field
 from backroom.errors import ErrorDetail
 
 __all__ = ["RuleChecker", "validate_collection"]
@@ -68,9 +69,26 @@ def _rule_errors(old: Collection, new: Collection) -> dict[str, object]:
     }
 
 
+def _primary_key_errors(f: Field, composite: bool) -> dict[str, ErrorDetail]:
+    errors: dict[str, ErrorDetail] = {}
+    if composite:
+        errors["primaryKey"] = ErrorDetail(
+            "validation_unsupported_composite_pk",
+            "Composite PKs are not supported and the collection must have only 1 PK.",
+        )
+    if f.name != "id":
+        errors["name"] = ErrorDetail("validation_in_invalid", 'The primary key must be named "id".')
+    if not getattr(f, "pattern", ""):
+        errors["pattern"] = _REQUIRED
+    if not getattr(f, "required", False):
+        errors["required"] = _REQUIRED
+    return errors
+
+
 def _field_errors(c: Collection, schema: Schema, old: Collection | None) -> dict[str, object]:
     errors: dict[str, object] = {}
     seen: set[str] = set()
+    primary_keys = sum(1 for f in c.fields if getattr(f, "primaryKey", False))
     for i, f in enumerate(c.fields):
         err: dict[str, ErrorDetail] = dict(f.validate_definition())
         lname = f.name.lower()
@@ -87,6 +105,8 @@ def _field_errors(c: Collection, schema: Schema, old: Collection | None) -> dict
                 {"fieldName": f.name},
             )
         seen.add(lname)
+        if getattr(f, "primaryKey", False):
+            err.update(_primary_key_errors(f, composite=primary_keys > 1))
         if f.type == "relation":
             target = schema.get(str(getattr(f, "collectionId", "")))
             if target is None and getattr(f, "collectionId", "") != c.id:

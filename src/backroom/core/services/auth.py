@@ -71,6 +71,8 @@ class AuthService:
                 "The collection is not configured to allow password authentication."
             )
         identity, password = body.get("identity"), body.get("password")
+        if not all(isinstance(v, str | None) for v in (identity, password)):
+            raise BadRequestError("An error occurred while loading the submitted data.")
         errors: dict[str, ErrorDetail] = {}
         if not isinstance(identity, str) or not identity:
             errors["identity"] = _REQUIRED

@@ -43,9 +43,7 @@ def require_superuser(ctx: RequestContext) -> None:
 
 def _parse_fields(raw: Any, old: Collection | None) -> list[Field]:
     if not isinstance(raw, list):
-        raise ValidationError(
-            data={"fields": ErrorDetail("validation_invalid_value", "Invalid value.")}
-        )
+        raise BadRequestError("Failed to load the submitted data due to invalid formatting.")
     out: list[Field] = []
     errors: dict[str, Any] = {}
     for i, item in enumerate(raw):
@@ -54,8 +52,9 @@ def _parse_fields(raw: Any, old: Collection | None) -> list[Field]:
             continue
         data = dict(item)
         if old is not None and not data.get("id") and data.get("name"):
+            # the same field, unless its type changed: then it is a new field of that name
             prev = old.field(str(data["name"]))
-            if prev is not None:
+            if prev is not None and prev.type == data.get("type", prev.type):
                 data["id"] = prev.id
         try:
             out.append(field_from_json(data))

@@ -10,7 +10,6 @@ from typing import Any
 from backroom.core.collections.model import Collection, Schema
 from backroom.core.context import RequestContext
 from backroom.core.fields.base import FieldContext
-from backroom.core.ids import new_id
 from backroom.core.ports import Clock, Hasher, RecordQuery, Storage, Transaction, UniqueViolation
 from backroom.core.records.build import apply_body, validate_record
 from backroom.core.records.expand import parse_expand
@@ -160,8 +159,6 @@ class RecordService:
         self._rule_filters(ctx, c, "createRule")
         record = {f.name: f.zero() for f in c.fields}
         _, errors = apply_body(c, record, body, superuser=ctx.is_superuser)
-        if not record.get("id"):
-            record["id"] = new_id()
         fctx = FieldContext(is_new=True, is_superuser=ctx.is_superuser, now=self._clock.now())
         for f in c.fields:
             record[f.name] = f.on_save(record[f.name], fctx)

@@ -26,16 +26,19 @@ async def view(request: Request) -> JSON:
     return JSON(public_collection_json(c))
 
 
+_NOT_A_COLLECTION = "Failed to load the collection type data due to invalid formatting."
+
+
 async def create(request: Request) -> JSON:
     ctx = await request_context(request)
-    body = await read_body(request)
+    body = await read_body(request, not_an_object=_NOT_A_COLLECTION)
     c = await app_of(request).collections.create(ctx, body)
     return JSON(public_collection_json(c))
 
 
 async def update(request: Request) -> JSON:
     ctx = await request_context(request)
-    body = await read_body(request)
+    body = await read_body(request, not_an_object=_NOT_A_COLLECTION)
     c = await app_of(request).collections.update(ctx, request.path_params["collection"], body)
     return JSON(public_collection_json(c))
 
