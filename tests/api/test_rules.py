@@ -138,3 +138,30 @@ async def test_a_password_change_signs_out_old_tokens(app: TestApp) -> None:
     assert again.status_code == 404
     refresh = await app.client.post("/api/collections/users/auth-refresh", headers=headers)
     assert refresh.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("a_b", ["a_b"]),
+        ("x", ["axb"]),
+        ("%b", ["a_b", "axb", "a\\b"]),
+        ("\\", ["a\\b"]),
+        ("5", ["50%"]),
+    ],
+    ids=["an underscore is literal", "plain text", "a % makes it a pattern", "a backslash", "%"],
+)
+async def test_contains_with_a_request_value_escapes_like_a_literal(
+    app: TestApp, query: str, expected: list[str]
+) -> None:
+    body = {
+        "name": "titles",
+        "listRule": "title ~ @request.query.q",
+        "fields": [{"name": "title", "type": "text"}],
+    }
+    assert (await app.client.post("/api/collections", headers=app.su(), json=body)).is_success
+    for title in ("a_b", "axb", "50%", "a\\b"):
+        path = "/api/collections/titles/records"
+        assert (await app.client.post(path, headers=app.su(), json={"title": title})).is_success
+    resp = await app.client.get("/api/collections/titles/records", params={"q": query})
+    assert [item["title"] for item in resp.json()["items"]] == expected

@@ -172,6 +172,7 @@ LIST_QUERIES = [
     {"expand": "author", "sort": "id"},
     {"expand": "author", "fields": "id,expand.author.name", "sort": "id"},
     {"expand": "nope"},
+    {"fields": "*", "expand": "author", "sort": "id"},
     {"fields": "nope"},
     {"filter": "title = ((("},
     {"filter": "nope = 1"},

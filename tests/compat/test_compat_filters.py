@@ -22,7 +22,7 @@ POSTS = [
         "authors": ["author000000001", "author000000002"],
         "meta": {"a": "Ann", "n": 1, "l": [1, 2]},
     },
-    {"id": "post00000000002", "title": "", "views": 5},
+    {"id": "post00000000002", "title": "", "views": 5, "meta": {"city": "Zürich"}},
     {
         "id": "post00000000003",
         "title": "100% Bob",
@@ -95,6 +95,8 @@ SPECIAL = [
     "author.nope = 1",
     "title:nope = 1",
     'title ~ ""',
+    'meta ~ "ü"',
+    'meta.city = "Zürich"',
 ]
 
 DIVERGENT_LEFTS = ("meta:length", "meta.a:lower")  # see docs/compatibility.md

@@ -24,9 +24,10 @@ RECORD: dict[str, Any] = {
         ("id,title:excerpt(9,true)", {"id": "abc", "title": "Hello bra..."}),
         ("title:excerpt(100)", {"title": "Hello brave new world"}),
         ("expand.author.name", {"expand": {"author": {"name": "Ann"}}}),
+        ("*", RECORD),
         (
-            "*",
-            {k: v for k, v in RECORD.items() if k != "expand"},
+            "*,expand.author.name",
+            {**RECORD, "expand": {"author": {"name": "Ann"}}},
         ),
         ("nope", {}),
     ],
@@ -35,7 +36,8 @@ RECORD: dict[str, Any] = {
         "an excerpt drops tags and adds an ellipsis when cut",
         "an excerpt without ellipsis keeps short text whole",
         "a nested key reaches into expand",
-        "a star keeps every top-level key but expand",
+        "a star keeps every top-level key, expand included, as in PocketBase",
+        "a star with an expand path narrows only the expand",
         "an unknown key yields an empty object",
     ],
 )

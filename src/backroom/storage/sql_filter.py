@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from backroom.core.collections.model import Collection
 from backroom.core.rules.errors import FilterError
@@ -155,7 +155,13 @@ def _like_pattern(right: ColumnElement[Any]) -> ColumnElement[Any]:
             return sa.literal(value)
         escaped = value.replace("\\", "\\\\").replace("_", "\\_")
         return sa.literal(f"%{escaped}%")
-    return sa.literal("%") + sa.cast(right, sa.Text) + sa.literal("%")
+    text = sa.cast(right, sa.Text)
+    if isinstance(right, BindParameter):
+        # a request value, known only when bound: the same rule as for a literal, in SQL
+        quoted = sa.func.replace(sa.func.replace(text, "\\", "\\\\"), "_", "\\_")
+        wrapped = sa.literal("%") + quoted + sa.literal("%")
+        return sa.case((sa.func.instr(text, "%") > 0, text), else_=wrapped)
+    return sa.literal("%") + text + sa.literal("%")
 
 
 def _never_null(op: Resolved) -> bool:

@@ -40,7 +40,7 @@ class GeoPointField(Field):
         return {"lon": as_number(raw.get("lon", 0)), "lat": as_number(raw.get("lat", 0))}
 
     def to_db(self, value: Any) -> Any:
-        return json.dumps(value, separators=(",", ":"))
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
     def from_db(self, value: Any) -> Any:
         try:

@@ -39,7 +39,9 @@ class JSONField(Field):
         return raw
 
     def to_db(self, value: Any) -> Any:
-        return None if value is None else json.dumps(value, separators=(",", ":"))
+        return (
+            None if value is None else json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        )
 
     def from_db(self, value: Any) -> Any:
         if value is None or not isinstance(value, str):
@@ -53,7 +55,7 @@ class JSONField(Field):
         if value in (None, "", [], {}):
             return REQUIRED if self.required else None
         limit = self.maxSize or DEFAULT_JSON_MAX_SIZE
-        if len(json.dumps(value)) > limit:
+        if len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()) > limit:
             return ErrorDetail(
                 "validation_json_size_limit",
                 f"The maximum allowed JSON size is {limit} bytes.",

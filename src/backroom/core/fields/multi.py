@@ -38,7 +38,11 @@ class MultiValueField(Field):
         return items[-1] if items else ""
 
     def to_db(self, value: Any) -> Any:
-        return json.dumps(value, separators=(",", ":")) if self.is_multiple else value
+        return (
+            json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+            if self.is_multiple
+            else value
+        )
 
     def from_db(self, value: Any) -> Any:
         if not self.is_multiple:

@@ -93,7 +93,7 @@ def project(data: Any, proj: Projection | None) -> Any:
     out: dict[str, Any] = {}
     for key, value in data.items():
         sub = proj.keys.get(key)
-        if sub is None and star is not None and key != "expand":
+        if sub is None and star is not None:
             sub = star
         if sub is None:
             continue

@@ -37,7 +37,7 @@ def _auth_value(name: str) -> ParamSource:
 
 def _scalar(value: Any) -> Any:
     if isinstance(value, list | dict):
-        return json.dumps(value, separators=(",", ":"))
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     if value is None:
         return ""
     return value
