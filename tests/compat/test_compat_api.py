@@ -255,3 +255,25 @@ def test_a_field_sent_with_a_new_type_and_no_id_replaces_the_old(
     retyped = [{"name": "t", "type": "number"}]
     both(targets, "PATCH", f"/api/collections/{name}", json={"fields": retyped})
     both(targets, "GET", f"/api/collections/{name}/records")
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        "CREATE UNIQUE INDEX idx_dup_a ON {name} (a)",
+        "CREATE UNIQUE INDEX idx_dup_ab ON {name} (a, b)",
+        "CREATE UNIQUE INDEX idx_dup_nocase ON {name} (a COLLATE NOCASE)",
+    ],
+    ids=["one column", "two columns", "ignoring case"],
+)
+def test_a_unique_index_over_duplicates_is_refused(
+    targets: tuple[Target, Target], index: str
+) -> None:
+    name = unique("dups")
+    fields = [{"name": "a", "type": "text"}, {"name": "b", "type": "number"}]
+    both(targets, "POST", "/api/collections", json={"name": name, "fields": fields})
+    for a in ("x", "X", "x"):
+        both(targets, "POST", f"/api/collections/{name}/records", json={"a": a, "b": 1})
+    indexes = [index.format(name=name)]
+    both(targets, "PATCH", f"/api/collections/{name}", json={"indexes": indexes})
+    both(targets, "GET", f"/api/collections/{name}/records", params={"fields": "a,b"})

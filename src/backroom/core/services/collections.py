@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from backroom.core.collections.codec import rule_names
-from backroom.core.collections.indexes import rename_index_table
+from backroom.core.collections.indexes import parse_index, rename_index_table
 from backroom.core.collections.model import Collection, Schema
 from backroom.core.collections.system import ensure_system_fields
 from backroom.core.collections.validate import RuleChecker, validate_collection
@@ -105,6 +105,24 @@ def referenced_by(schema: Schema, c: Collection) -> list[Collection]:
 
 def _self_referencing(c: Collection) -> bool:
     return any(f.type == "relation" and getattr(f, "collectionId", "") == c.id for f in c.fields)
+
+
+def _unique_index_error(c: Collection, err: UniqueViolation) -> Any:
+    """The error for a unique index that existing records break, on that index, worded as
+    PocketBase (and SQLite) word it."""
+    columns = {f.lower() for f in err.fields}
+    for i, raw in enumerate(c.indexes):
+        idx = parse_index(raw)
+        if idx is not None and idx.unique and {col.name.lower() for col in idx.columns} == columns:
+            failed = ", ".join(f"{c.name}.{col.name}" for col in idx.columns)
+            return {
+                str(i): ErrorDetail(
+                    "validation_invalid_index_expression",
+                    f"Failed to create index {idx.name} - constraint failed: "
+                    f"UNIQUE constraint failed: {failed} (2067).",
+                )
+            }
+    return ErrorDetail("validation_not_unique", "The index values are not unique.")
 
 
 class CollectionService:
@@ -207,15 +225,8 @@ class CollectionService:
         try:
             async with self.storage.transaction() as tx:
                 await tx.save_collection(old, c)
-        except UniqueViolation:
-            raise ValidationError(
-                message,
-                {
-                    "indexes": ErrorDetail(
-                        "validation_not_unique", "The index values are not unique."
-                    )
-                },
-            ) from None
+        except UniqueViolation as err:
+            raise ValidationError(message, {"indexes": _unique_index_error(c, err)}) from None
         self.schema.put(c)
 
     async def delete(self, ctx: RequestContext, id_or_name: str) -> None:
