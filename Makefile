@@ -4,7 +4,7 @@ STAMP := $(VENV)/.installed
 DATA ?= ./br_data
 HTTP ?= 127.0.0.1:8090
 
-.PHONY: run test lint typecheck unit compat bench soak clean
+.PHONY: run test lint typecheck unit compat bench soak sqlmap clean
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -34,6 +34,10 @@ bench: $(STAMP)
 
 soak: $(STAMP)
 	$(PY) bench/run.py --duration 60 --repeat 1 --no-write
+
+sqlmap: $(STAMP)
+	$(PY) -m pip install -q sqlmap
+	cd bench && $(abspath $(PY)) sqlmap_scan.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
