@@ -295,6 +295,16 @@ RESOLVE_OK: list[tuple[str, bool, str]] = [
     ("@request.body.title:isset = true", False, "isset on a body key resolves"),
     ("@request.method = 'GET' && @request.context = 'default'", False, "method and context"),
     ("@request.auth.collectionName = 'users'", False, "the auth collection name resolves"),
+    ("@request.auth.author.name = 1", False, "an auth relation path resolves (empty for a guest)"),
+    ("@collection.nodes.title ?= title", False, "@collection resolves"),
+    ("@collection.nodes:other.title ?= 'a'", False, "@collection with an alias resolves"),
+    ("nodes_via_parent.title ?= 'a'", False, "a back-relation resolves"),
+    ("nodes_via_parent.parent.title ?= 'a'", False, "a path on from a back-relation resolves"),
+    ("@request.body.title:changed = false", False, "changed on a body field resolves"),
+    ("@request.body.tags:each ?= 'a'", False, "each on a body list resolves"),
+    ("@request.body.tags:length > 1", False, "length of a body list resolves"),
+    ("geoDistance(1, 2.5, views, -3) < 10", False, "geoDistance resolves"),
+    ("strftime('%Y-%m', title, 'start of month') = '2024-01'", False, "strftime resolves"),
     *[
         (f"title > @{name}", False, f"the @{name} macro resolves")
         for name in ("now", "yesterday", "tomorrow", "todayStart", "todayEnd", "monthStart")
@@ -333,10 +343,18 @@ RESOLVE_INVALID: list[tuple[str, bool, str]] = [
     ("@nope = 1", True, "an unknown macro is rejected"),
     ("@request = 1", True, "a bare @request is rejected"),
     ("@request.auth = 1", True, "a bare @request.auth is rejected"),
-    ("@request.auth.author.name = 1", True, "an auth relation path is not supported yet"),
     ("@request.cookies.a = 1", True, "an unknown request section is rejected"),
-    ("@collection.nodes.title = 'a'", True, "@collection joins are not supported yet"),
-    ("nodes_via_parent.title = 'a'", True, "back-relations are not supported yet"),
+    ("@collection.nope.title = 'a'", True, "@collection of a missing collection is rejected"),
+    ("@collection.nodes = 'a'", True, "@collection without a field is rejected"),
+    ("@collection.nodes:a:b.title = 'a'", True, "two aliases are rejected"),
+    ("nodes_via_nope.title = 'a'", True, "a back-relation through a missing field is rejected"),
+    ("nodes_via_title.title = 'a'", True, "a back-relation through a text field is rejected"),
+    ("nope_via_parent.title = 'a'", True, "a back-relation from a missing collection"),
+    ("title:lower.x = 'a'", True, "a modifier inside a path is rejected"),
+    ("nope(title) = 1", True, "an unknown function is rejected"),
+    ("geoDistance(1, 2, 3) < 1", True, "geoDistance with three arguments is rejected"),
+    ("strftime('%Y') = '2024'", True, "strftime without a time is rejected"),
+    ("geoDistance(1, 2, 3, 4 < 1", True, "an unclosed call is rejected"),
 ]
 
 

@@ -1,9 +1,13 @@
 """Render compiled filters, rules and sorts as SQLAlchemy Core clauses.
 
 Every value is a bind parameter and every identifier is quoted by SQLAlchemy, so no part of a
-client's expression becomes SQL text. Multi-valued operands (``:each``, paths through multiple
-relations) become EXISTS subqueries: ``?op`` means any item matches, a plain ``op`` means every
-item matches (and there is at least one). An empty set compares as a single missing value.
+client's expression becomes SQL text.
+
+Conditions on the row's own columns are rendered directly, so an index on the column can serve
+them. The parts of a top-level ``&&`` that leave the row (relations, back-relations, list items,
+``@collection``, the auth record's relations, body lists) go together into one EXISTS over
+shared LEFT JOINs (see ``sql_paths``): a ``?`` comparison holds for some joined row, a plain
+comparison on a multi-valued path must also hold for every value.
 """
 
 from __future__ import annotations
@@ -11,13 +15,15 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.sql.elements import BindParameter, ColumnElement
+from sqlalchemy.sql.elements import ColumnElement
 
 from backroom.core.collections.model import Collection
 from backroom.core.rules.errors import FilterError
 from backroom.core.rules.plan import (
+    ChangedRef,
     ColumnRef,
     FilterPlan,
+    FuncRef,
     ParamRef,
     Resolved,
     ResolvedCompare,
@@ -25,198 +31,131 @@ from backroom.core.rules.plan import (
     SortPlan,
     Value,
 )
+from backroom.storage.sql_compare import MIRROR, condition, is_json, never_null
+from backroom.storage.sql_paths import Aliases, JoinScope, ValueSet, independent_set, json_path
 
 __all__ = ["render_order_by", "render_where"]
 
-_MIRROR = {"=": "=", "!=": "!=", ">": "<", ">=": "<=", "<": ">", "<=": ">=", "~": "~", "!~": "!~"}
+Node = ResolvedCompare | ResolvedExpr
 
 
-def _table(c: Collection, alias: str) -> Any:
-    return sa.table(c.name, *(sa.column(f.name) for f in c.fields)).alias(alias)
+def _multi(op: Resolved) -> bool:
+    if isinstance(op, ParamRef):
+        return op.modifier == "each"
+    return isinstance(op, ColumnRef) and (op.through_many or op.each)
 
 
-class _Set:
-    """The values a multi-valued operand takes for one root row: ``SELECT value FROM ...``."""
+def _joined(op: Resolved) -> bool:
+    if isinstance(op, FuncRef):
+        return any(_joined(a) for a in op.args)
+    return _multi(op) or (isinstance(op, ColumnRef) and op.joined)
 
-    def __init__(self, value: ColumnElement[Any], froms: list[Any], conds: list[Any]) -> None:
-        self.value = value
-        self.froms = froms
-        self.conds = conds
 
-    def exists(self, cond: ColumnElement[bool] | None = None) -> ColumnElement[bool]:
-        conds = [*self.conds] if cond is None else [*self.conds, cond]
-        return sa.exists(sa.select(sa.literal(1)).select_from(*self.froms).where(*conds))
+def _needs_scope(node: Node) -> bool:
+    if isinstance(node, ResolvedCompare):
+        return _joined(node.left) or _joined(node.right)
+    return any(_needs_scope(item) for item in node.items)
 
 
 class _Renderer:
     def __init__(self, root: Any) -> None:
         self.root = root
-        self.n = 0
+        self.alias = Aliases("f")
+        self.scope: JoinScope | None = None
 
-    def _alias(self, prefix: str) -> str:
-        self.n += 1
-        return f"__{prefix}{self.n}"
-
-    def _walk(self, ref: ColumnRef) -> tuple[ColumnElement[Any], list[Any], list[Any]]:
-        current: Any = self.root
-        col: ColumnElement[Any] = (
-            self.root.c[ref.hops[0].field.name] if ref.hops else self.root.c[ref.field.name]
-        )
-        froms: list[Any] = []
-        conds: list[Any] = []
-        for i, hop in enumerate(ref.hops):
-            target = _table(hop.target, self._alias("r"))
-            if hop.field.is_multiple:
-                items = sa.func.json_each(col).table_valued("value").alias(self._alias("j"))
-                froms.append(items)
-                conds.append(target.c.id == items.c.value)
-            else:
-                conds.append(target.c.id == col)
-            froms.append(target)
-            current = target
-            nxt = ref.hops[i + 1].field.name if i + 1 < len(ref.hops) else ref.field.name
-            col = current.c[nxt]
-        if ref.json_path:
-            col = sa.func.json_extract(col, _json_path(ref.json_path))
-        return col, froms, conds
-
-    def operand(self, op: Resolved) -> ColumnElement[Any] | _Set | None:
+    def operand(self, op: Resolved) -> ColumnElement[Any] | None:
         if isinstance(op, Value):
             return None if op.value is None else sa.literal(op.value)
         if isinstance(op, ParamRef):
+            if op.modifier == "each":
+                assert self.scope is not None
+                return self.scope.param_items(op)
             param: ColumnElement[Any] = sa.bindparam(op.name)
             return sa.func.lower(param) if op.modifier == "lower" else param
-        col, froms, conds = self._walk(op)
-        if op.each:
-            items = sa.func.json_each(col).table_valued("value").alias(self._alias("e"))
-            return _Set(self._modify(items.c.value, op.modifier), [*froms, items], conds)
+        if isinstance(op, ChangedRef):
+            column = self.root.c[op.column.field.name]
+            differs = sa.func.coalesce(column, "") != sa.func.coalesce(
+                sa.bindparam(op.value.name), ""
+            )
+            return sa.case((sa.and_(sa.bindparam(op.isset.name), differs), 1), else_=0)
+        if isinstance(op, FuncRef):
+            args = [self.operand(a) for a in op.args]
+            values = [sa.null() if a is None else a for a in args]
+            if op.name == "geoDistance":
+                return sa.func.geo_distance(*values)
+            return sa.func.strftime(*values)
+        if op.joined:
+            assert self.scope is not None
+            return self.scope.column(op)
+        col: ColumnElement[Any] = self.root.c[op.field.name]
+        if op.json_path:
+            col = sa.func.json_extract(col, json_path(op.json_path))
+        if op.modifier == "lower":
+            return sa.func.lower(col)
         if op.modifier == "length":
             lists = op.field.is_multiple or op.field.type == "json"
-            col = sa.func.json_array_length(col) if lists else sa.func.length(col)
-        if op.through_many:
-            return _Set(self._modify(col, op.modifier), froms, conds)
-        if op.hops:
-            sub = sa.select(self._modify(col, op.modifier)).select_from(*froms).where(*conds)
-            # tied to the outer row even inside an EXISTS over another path's items
-            return sub.limit(1).scalar_subquery().correlate_except(*froms)
-        return self._modify(col, op.modifier)
-
-    @staticmethod
-    def _modify(col: ColumnElement[Any], modifier: str) -> ColumnElement[Any]:
-        return sa.func.lower(col) if modifier == "lower" else col
+            return sa.func.json_array_length(col) if lists else sa.func.length(col)
+        return col
 
     def compare(self, node: ResolvedCompare) -> ColumnElement[bool]:
         any_of = node.op.startswith("?")
         op = node.op.lstrip("?")
-        exact = _is_json(node.left) or _is_json(node.right)
-        left, right = self.operand(node.left), self.operand(node.right)
-        if isinstance(right, _Set) and not isinstance(left, _Set):
-            left, right, op = right, left, _MIRROR[op]
-        if isinstance(right, _Set):
-            raise FilterError("comparing two multi-valued operands is not supported")
-        if isinstance(left, _Set):
-            # An empty set counts as one missing value, as PocketBase's LEFT JOINs make it:
-            # "= ''" and "!= 'x'" hold for it, any other comparison does not.
-            cond = _condition(left.value, op, right, exact)
-            when_empty = _condition(sa.null(), op, right, exact) if op in ("=", "!=") else None
-            if any_of:
-                if when_empty is None:
-                    return left.exists(cond)
-                return sa.or_(left.exists(cond), sa.and_(when_empty, sa.not_(left.exists())))
-            every = sa.not_(left.exists(sa.not_(sa.func.coalesce(cond, 0) == 1)))
-            if when_empty is None:
-                return sa.and_(left.exists(), every)
-            return sa.and_(every, sa.or_(left.exists(), when_empty))
-        if left is None:
-            if right is None:
-                return sa.true() if op in ("=", "~") else sa.false()
-            left, right, op = right, None, _MIRROR[op]
-        if op in ("=", "!=") and _never_null(node.left) and _never_null(node.right):
+        lref, rref = node.left, node.right
+        if isinstance(lref, Value) and lref.value is None and not isinstance(rref, Value):
+            lref, rref, op = rref, lref, MIRROR[op]
+        exact = is_json(lref) or is_json(rref)
+        left, right = self.operand(lref), self.operand(rref)
+        if left is None:  # null against null or a literal: null is the empty text
+            other = rref.value if isinstance(rref, Value) else None
+            empty = other is None or other == ""
+            if op in ("=", "!="):
+                return sa.true() if empty == (op == "=") else sa.false()
+            return sa.true() if op == "~" and right is None else sa.false()
+        if op in ("=", "!=") and never_null(lref) and never_null(rref):
             # A plain comparison keeps SQLite's column affinity (views = '10' matches 10,
             # as in PocketBase) and lets an index on the column serve it.
+            assert right is not None
             return left == right if op == "=" else left != right
-        return _condition(left, op, right, exact)
+        cond = condition(left, op, right, exact, never_null(rref))
+        multi = [ref for ref in (lref, rref) if _multi(ref)]
+        if any_of or not multi:
+            return cond
+        if len(multi) == 2:
+            raise FilterError("a plain operator cannot compare two multi-valued operands")
+        # every value must satisfy it: no value of that path, on its own, may fail it
+        ref = multi[0]
+        assert isinstance(ref, ColumnRef | ParamRef)
+        values = independent_set(self.root, ref, self.alias)
+        other = right if ref is lref else left
+        if ref is lref:
+            each = condition(values.value, op, other, exact, never_null(rref))
+        else:
+            each = condition(other, MIRROR[op], values.value, exact, False)  # type: ignore[arg-type]
+        return sa.and_(cond, sa.not_(values.exists(sa.not_(sa.func.coalesce(each, 0) == 1))))
 
-    def expr(self, node: ResolvedCompare | ResolvedExpr) -> ColumnElement[bool]:
+    def expr(self, node: Node) -> ColumnElement[bool]:
         if isinstance(node, ResolvedCompare):
             return self.compare(node)
         parts = [self.expr(item) for item in node.items]
         return sa.and_(*parts) if node.kind == "and" else sa.or_(*parts)
 
-
-def _json_path(keys: tuple[str, ...]) -> str:
-    return "$" + "".join(f"[{k}]" if k.isdigit() else f".{k}" for k in keys)
-
-
-def _like_pattern(right: ColumnElement[Any]) -> ColumnElement[Any]:
-    value = getattr(right, "value", None)
-    if isinstance(value, str):
-        if "%" in value:
-            return sa.literal(value)
-        escaped = value.replace("\\", "\\\\").replace("_", "\\_")
-        return sa.literal(f"%{escaped}%")
-    text = sa.cast(right, sa.Text)
-    if isinstance(right, BindParameter):
-        # a request value, known only when bound: the same rule as for a literal, in SQL
-        quoted = sa.func.replace(sa.func.replace(text, "\\", "\\\\"), "_", "\\_")
-        wrapped = sa.literal("%") + quoted + sa.literal("%")
-        return sa.case((sa.func.instr(text, "%") > 0, text), else_=wrapped)
-    return sa.literal("%") + text + sa.literal("%")
-
-
-def _never_null(op: Resolved) -> bool:
-    """Whether an operand's SQL value can never be NULL: literals, bound request values and
-    the root row's own NOT NULL columns."""
-    if isinstance(op, Value):
-        return op.value is not None
-    if isinstance(op, ParamRef):
-        return True  # request values bind "" when missing, never NULL
-    return (
-        not op.hops
-        and not op.json_path
-        and op.modifier in ("", "lower")
-        and op.field.type != "json"
-        and not op.each
-        and op.field.column.default is not None
-    )
-
-
-def _is_json(op: Resolved) -> bool:
-    return isinstance(op, ColumnRef) and op.field.type == "json" and not op.modifier
-
-
-def _condition(
-    left: ColumnElement[Any], op: str, right: ColumnElement[Any] | None, exact: bool = False
-) -> ColumnElement[bool]:
-    """``left op right``. ``exact`` (a json operand) compares with IS, so a missing key is
-    null and not the empty string, as PocketBase compares json values."""
-    if exact and op in ("=", "!="):
-        other: Any = sa.null() if right is None else right
-        return left.is_(other) if op == "=" else left.is_not(other)
-    if right is None:
-        # null is the empty string, as in PocketBase; an empty list ("[]") is not null.
-        if op in ("=", "!="):
-            empty = sa.func.coalesce(left, "") == ""
-            return empty if op == "=" else sa.not_(empty)
-        return sa.false()
-    if op in ("=", "!="):
-        eq = sa.func.coalesce(left, "") == sa.func.coalesce(right, "")
-        return eq if op == "=" else sa.not_(eq)
-    if op == "~":
-        return left.like(_like_pattern(right), escape="\\")
-    if op == "!~":
-        # a missing value (an empty relation) matches neither ~ nor !~, as in PocketBase
-        return sa.not_(left.like(_like_pattern(right), escape="\\"))
-    return {
-        ">": left > right,
-        ">=": left >= right,
-        "<": left < right,
-        "<=": left <= right,
-    }[op]
+    def where(self, node: Node) -> ColumnElement[bool]:
+        """The row's own conditions directly; the rest in one EXISTS over shared joins."""
+        items = (
+            list(node.items) if isinstance(node, ResolvedExpr) and node.kind == "and" else [node]
+        )
+        direct = [self.expr(item) for item in items if not _needs_scope(item)]
+        joined = [item for item in items if _needs_scope(item)]
+        if joined:
+            self.scope = JoinScope(self.root, self.alias)
+            inner = sa.and_(*(self.expr(item) for item in joined))
+            direct.append(self.scope.exists(inner))
+            self.scope = None
+        return direct[0] if len(direct) == 1 else sa.and_(*direct)
 
 
 def render_where(plan: FilterPlan, collection: Collection, table: Any) -> ColumnElement[bool]:
-    return _Renderer(table).expr(plan.expr)
+    return _Renderer(table).where(plan.expr)
 
 
 def render_order_by(plan: SortPlan, collection: Collection, table: Any) -> list[Any]:
@@ -230,9 +169,18 @@ def render_order_by(plan: SortPlan, collection: Collection, table: Any) -> list[
             col: Any = sa.literal_column("_rowid_")
         else:
             assert item.ref is not None
-            rendered = renderer.operand(item.ref)
-            if isinstance(rendered, _Set) or rendered is None:
-                raise FilterError("cannot sort by a multi-valued path")
-            col = rendered
+            col = _sort_column(renderer, item.ref)
         out.append(col.desc() if item.descending else col.asc())
     return out
+
+
+def _sort_column(renderer: _Renderer, ref: ColumnRef) -> ColumnElement[Any]:
+    if not ref.joined:
+        col = renderer.operand(ref)
+        assert col is not None
+        return col
+    if _multi(ref):
+        raise FilterError("cannot sort by a multi-valued path")
+    values: ValueSet = independent_set(renderer.root, ref, renderer.alias)
+    sub = sa.select(values.value).select_from(*values.froms).where(*values.conds)
+    return sub.correlate(renderer.root).limit(1).scalar_subquery()

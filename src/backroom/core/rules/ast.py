@@ -5,7 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["OPERATORS", "And", "Compare", "Expr", "Identifier", "Literal", "Operand", "Or"]
+__all__ = [
+    "FUNCTIONS",
+    "OPERATORS",
+    "And",
+    "Call",
+    "Compare",
+    "Expr",
+    "Identifier",
+    "Literal",
+    "Operand",
+    "Or",
+]
 
 OPERATORS = frozenset(
     {"=", "!=", ">", ">=", "<", "<=", "~", "!~"}
@@ -13,9 +24,14 @@ OPERATORS = frozenset(
 )
 
 
+FUNCTIONS = {"geoDistance": (4, 4), "strftime": (2, 10)}
+"""The functions of the language, with their least and most arguments."""
+
+
 @dataclass(frozen=True, slots=True)
 class Identifier:
-    """A name such as ``title``, ``author.name``, ``tags:each`` or ``@request.auth.id``."""
+    """A name such as ``title``, ``author.name``, ``tags:each`` or ``@request.auth.id``.
+    ``@collection.posts:alias.title`` keeps its alias in the path segment (``posts:alias``)."""
 
     path: tuple[str, ...]
     modifier: str = ""  # each | length | lower | isset | changed
@@ -26,7 +42,15 @@ class Literal:
     value: Any  # str | int | float | bool | None
 
 
-Operand = Identifier | Literal
+@dataclass(frozen=True, slots=True)
+class Call:
+    """A function call: ``geoDistance(lonA, latA, lonB, latB)``, ``strftime(format, time)``."""
+
+    name: str
+    args: tuple[Identifier | Literal, ...]
+
+
+Operand = Identifier | Literal | Call
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from backroom.core.collections.model import Collection, Schema
-from backroom.core.rules.ast import And, Compare, Expr, Identifier, Literal, Operand, Or
+from backroom.core.rules.ast import And, Compare, Expr, Identifier, Operand, Or
 from backroom.core.rules.errors import FilterError
 from backroom.core.rules.parser import parse
 from backroom.core.rules.plan import (
@@ -13,7 +13,6 @@ from backroom.core.rules.plan import (
     ResolvedExpr,
     SortItem,
     SortPlan,
-    Value,
 )
 from backroom.core.rules.resolver import Resolver
 
@@ -24,8 +23,6 @@ _SORT_LIMIT = 1000
 
 
 def _operand(resolver: Resolver, op: Operand) -> Resolved:
-    if isinstance(op, Literal):
-        return Value(op.value)
     return resolver.resolve(op)
 
 
@@ -40,12 +37,19 @@ def _resolve(resolver: Resolver, expr: Expr) -> ResolvedCompare | ResolvedExpr:
 
 
 def compile_filter(
-    source: str, collection: Collection, schema: Schema, *, superuser: bool
+    source: str,
+    collection: Collection,
+    schema: Schema,
+    *,
+    superuser: bool,
+    auth: Collection | None = None,
 ) -> FilterPlan:
-    """Parse and resolve ``source``; raises FilterError (a 400) when it is invalid."""
-    resolver = Resolver(collection, schema, superuser, source)
+    """Parse and resolve ``source``; raises FilterError (a 400) when it is invalid.
+    ``auth`` is the caller's auth collection, for paths such as ``@request.auth.team.name``."""
+    resolver = Resolver(collection, schema, superuser, source, auth)
     expr = _resolve(resolver, parse(source))
-    return FilterPlan(expr, source, resolver.params)
+    key = source if auth is None else f"{source}\x00{auth.id}:{auth.version}"
+    return FilterPlan(expr, key, resolver.params)
 
 
 def compile_sort(

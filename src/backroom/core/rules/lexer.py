@@ -20,7 +20,8 @@ _TOKEN_RE = re.compile(
   | (?P<or>\|\|)
   | (?P<lparen>\()
   | (?P<rparen>\))
-  | (?P<ident>@?[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_@]+)*(?::[A-Za-z_]+)?)
+  | (?P<comma>,)
+  | (?P<ident>@?[A-Za-z_][A-Za-z0-9_]*(?::[A-Za-z0-9_]+)?(?:\.[A-Za-z0-9_@]+(?::[A-Za-z0-9_]+)?)*)
     """,
     re.VERBOSE,
 )
@@ -29,7 +30,7 @@ _ESCAPE_RE = re.compile(r"\\(.)", re.DOTALL)
 
 @dataclass(frozen=True, slots=True)
 class Token:
-    kind: str  # string number op and or lparen rparen ident
+    kind: str  # string number op and or lparen rparen comma ident
     text: str
     pos: int
 

@@ -6,7 +6,18 @@ but nesting is capped, so deeply nested input fails with a clean error.
 
 from __future__ import annotations
 
-from backroom.core.rules.ast import OPERATORS, And, Compare, Expr, Identifier, Literal, Operand, Or
+from backroom.core.rules.ast import (
+    FUNCTIONS,
+    OPERATORS,
+    And,
+    Call,
+    Compare,
+    Expr,
+    Identifier,
+    Literal,
+    Operand,
+    Or,
+)
 from backroom.core.rules.errors import FilterError
 from backroom.core.rules.lexer import Token, tokenize
 
@@ -69,6 +80,31 @@ class _Parser:
         return Compare(op.text, left, right)
 
     def parse_operand(self) -> Operand:
+        tok = self.peek()
+        nxt = self.tokens[self.pos + 1] if self.pos + 1 < len(self.tokens) else None
+        if tok is not None and tok.kind == "ident" and nxt is not None and nxt.kind == "lparen":
+            return self.parse_call()
+        return self.parse_value()
+
+    def parse_call(self) -> Call:
+        name = self.take()
+        if name.text not in FUNCTIONS:
+            raise FilterError(f"unknown function {name.text!r}")
+        self.take()  # the opening parenthesis
+        args: list[Identifier | Literal] = []
+        while True:
+            args.append(self.parse_value())
+            sep = self.take()
+            if sep.kind == "rparen":
+                break
+            if sep.kind != "comma":
+                raise FilterError(f"expected ',' or ')' at position {sep.pos}")
+        least, most = FUNCTIONS[name.text]
+        if not least <= len(args) <= most:
+            raise FilterError(f"{name.text}() takes {least} to {most} arguments")
+        return Call(name.text, tuple(args))
+
+    def parse_value(self) -> Identifier | Literal:
         tok = self.take()
         if tok.kind == "string":
             return Literal(tok.text)
@@ -80,11 +116,23 @@ class _Parser:
                 return Literal(tok.text == "true")
             if tok.text == "null":
                 return Literal(None)
-            name, _, modifier = tok.text.partition(":")
-            if modifier and modifier not in _MODIFIERS:
-                raise FilterError(f"unknown modifier {modifier!r}")
-            return Identifier(tuple(name.split(".")), modifier)
+            return _identifier(tok.text)
         raise FilterError(f"unexpected token at position {tok.pos}")
+
+
+def _identifier(text: str) -> Identifier:
+    """Split ``a.b:modifier``; only ``@collection.name:alias`` may carry a ``:`` elsewhere."""
+    segments = text.split(".")
+    last, _, modifier = segments[-1].partition(":")
+    segments[-1] = last
+    if modifier and modifier not in _MODIFIERS:
+        raise FilterError(f"unknown modifier {modifier!r}")
+    for i, segment in enumerate(segments[:-1]):
+        if ":" in segment and not (i == 1 and segments[0] == "@collection"):
+            raise FilterError(f"unexpected ':' in {text!r}")
+    if len(segments) == 2 and segments[0] == "@collection" and modifier:
+        raise FilterError(f"missing field after {text!r}")
+    return Identifier(tuple(segments), modifier)
 
 
 def parse(source: str) -> Expr:

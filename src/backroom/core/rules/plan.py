@@ -12,9 +12,13 @@ from backroom.core.context import RequestContext
 from backroom.core.fields.base import Field
 
 __all__ = [
+    "ROW",
+    "ChangedRef",
     "ColumnRef",
     "FilterPlan",
+    "FuncRef",
     "Hop",
+    "Origin",
     "ParamRef",
     "Resolved",
     "ResolvedCompare",
@@ -29,11 +33,38 @@ ParamSource = Callable[[RequestContext, datetime], Any]
 
 @dataclass(frozen=True, slots=True)
 class Hop:
-    """One step along a relation: from ``collection`` through its relation ``field``."""
+    """One step along a relation: from ``collection`` through its relation ``field`` to
+    ``target``; a ``back`` hop goes the other way, to the ``target`` records whose relation
+    ``field`` points at the current one (``comments_via_post``)."""
 
     collection: Collection
     field: Field
     target: Collection
+    back: bool = False
+
+    @property
+    def multiple(self) -> bool:
+        return self.back or self.field.is_multiple
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a path starts: the record under test (``row``), every record of another
+    collection (``collection``, ``@collection.name:alias``) or the caller's auth record
+    (``auth``, whose id is bound as ``param``)."""
+
+    kind: str
+    collection: Collection | None = None
+    alias: str = ""
+    param: str = ""
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        name = self.collection.id if self.collection is not None else ""
+        return (self.kind, name, self.alias)
+
+
+ROW = Origin("row")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,10 +76,16 @@ class ColumnRef:
     field: Field
     modifier: str = ""
     json_path: tuple[str, ...] = ()  # keys inside a json field: ``meta.a.b``
+    origin: Origin = ROW
 
     @property
     def through_many(self) -> bool:
-        return any(h.field.is_multiple for h in self.hops)
+        return self.origin.kind == "collection" or any(h.multiple for h in self.hops)
+
+    @property
+    def joined(self) -> bool:
+        """Whether the value lives outside the row under test (or in its list items)."""
+        return bool(self.hops) or self.each or self.origin.kind != "row"
 
     @property
     def each(self) -> bool:
@@ -61,6 +98,7 @@ class ParamRef:
 
     name: str
     modifier: str = ""
+    nullable: bool = False  # a body key the request may leave out binds NULL
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +106,23 @@ class Value:
     value: Any
 
 
-Resolved = ColumnRef | ParamRef | Value
+@dataclass(frozen=True, slots=True)
+class ChangedRef:
+    """``@request.body.field:changed``: the body sets the field to another value than the
+    stored one."""
+
+    isset: ParamRef
+    value: ParamRef
+    column: ColumnRef
+
+
+@dataclass(frozen=True, slots=True)
+class FuncRef:
+    name: str  # geoDistance | strftime
+    args: tuple[ColumnRef | ParamRef | Value, ...]
+
+
+Resolved = ColumnRef | ParamRef | Value | ChangedRef | FuncRef
 
 
 @dataclass(frozen=True, slots=True)

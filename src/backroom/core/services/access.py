@@ -41,14 +41,25 @@ class Access:
         self._clock = clock or SystemClock()
         self._cache = _LRU(4096)
 
-    def rule(self, c: Collection, expr: str) -> Any:
-        key = ("rule", c.id, c.version, expr)
-        return self._cache.get(key, lambda: compile_filter(expr, c, self._schema, superuser=True))
+    def _auth(self, ctx: RequestContext) -> tuple[Collection | None, Any]:
+        auth = None if ctx.auth is None else self._schema.get(ctx.auth.collection_id)
+        return auth, None if auth is None else (auth.id, auth.version)
+
+    def rule(self, c: Collection, expr: str, ctx: RequestContext) -> Any:
+        """A rule, compiled for the caller's auth collection (its relation paths differ)."""
+        auth, auth_key = self._auth(ctx)
+        key = ("rule", c.id, c.version, expr, auth_key)
+        return self._cache.get(
+            key, lambda: compile_filter(expr, c, self._schema, superuser=True, auth=auth)
+        )
 
     def filter(self, c: Collection, expr: str, ctx: RequestContext) -> Any:
         su = ctx.is_superuser
-        key = ("filter", c.id, c.version, expr, su)
-        return self._cache.get(key, lambda: compile_filter(expr, c, self._schema, superuser=su))
+        auth, auth_key = self._auth(ctx)
+        key = ("filter", c.id, c.version, expr, su, auth_key)
+        return self._cache.get(
+            key, lambda: compile_filter(expr, c, self._schema, superuser=su, auth=auth)
+        )
 
     def sort(self, c: Collection, expr: str, ctx: RequestContext) -> Any:
         su = ctx.is_superuser

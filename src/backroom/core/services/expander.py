@@ -78,6 +78,6 @@ class Expander:
             if rule is None:
                 return []
             if rule:
-                filters.append(self._access.rule(target, rule))
+                filters.append(self._access.rule(target, rule, ctx))
         query = RecordQuery(target, filters, ids=ids, bind=self._access.bind(filters, ctx))
         return (await self._storage.query(query)).items

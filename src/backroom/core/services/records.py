@@ -78,7 +78,7 @@ class RecordService:
         rule = c.rule(rule_name)
         if rule is None:
             raise ForbiddenError(_ONLY_SUPERUSERS)
-        return [] if rule == "" else [self._access.rule(c, rule)]
+        return [] if rule == "" else [self._access.rule(c, rule, ctx)]
 
     async def list(self, ctx: RequestContext, name: str, p: ListParams) -> dict[str, Any]:
         c = self.collection(name)

@@ -16,6 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
+from backroom.storage.sqlite.functions import register
+
 __all__ = ["SqliteEngine"]
 
 T = TypeVar("T")
@@ -29,6 +31,7 @@ def _connect(path: Path, *, synchronous: str) -> sqlite3.Connection:
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA cache_size = -16000")
     conn.execute("PRAGMA temp_store = MEMORY")
+    register(conn)
     return conn
 
 
