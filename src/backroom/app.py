@@ -42,7 +42,7 @@ class Backroom:
         self.records = RecordService(
             self.schema, self.storage, self.clock, self.hasher, self.access
         )
-        self.auth = AuthService(self.schema, self.storage, self.hasher)
+        self.auth = AuthService(self.schema, self.storage, self.hasher, self.access)
         self._started = False
 
     async def start(self) -> None:

@@ -325,3 +325,60 @@ def test_write_rules_read_the_request_body(
                     f"{rule!r} with {sent}: pocketbase {answers[0]}, backroom {answers[1]}"
                 )
     assert not differences, "\n".join(differences)
+
+
+EMAIL_FILTERS = [
+    "email ~ 'alice'",
+    "email ~ '@example.com'",
+    "email = ''",
+    "email != ''",
+    "email = null",
+    "email:lower ~ 'bob'",
+    "id != '' && email != 'x'",
+]
+
+
+def _patch_users(targets: tuple[Target, Target], body: dict[str, Any]) -> None:
+    """Change the users collection on both (their mail templates are worded differently)."""
+    for t in targets:
+        resp = t.client.patch("/api/collections/users", headers=t.su(), json=body)
+        assert resp.status_code == 200, resp.text
+
+
+def test_hidden_emails_cannot_be_probed(
+    targets: tuple[Target, Target], world: dict[str, Any]
+) -> None:
+    _patch_users(targets, {"listRule": ""})
+    try:
+        for expr in EMAIL_FILTERS:
+            for caller in ("guest", "bob"):
+                pb, br = (
+                    t.client.get(
+                        "/api/collections/users/records",
+                        headers=world["callers"][t.name][caller],
+                        params={"filter": expr, "fields": "id", "sort": "id"},
+                    )
+                    for t in targets
+                )
+                assert (br.status_code, br.json()) == (pb.status_code, pb.json()), (expr, caller)
+    finally:
+        _patch_users(targets, {"listRule": "id = @request.auth.id"})
+
+
+@pytest.mark.parametrize("rule", [None, "verified = true", "role = 'admin'", "name != ''"])
+def test_the_auth_rule_decides_who_may_log_in(
+    targets: tuple[Target, Target], world: dict[str, Any], rule: str | None
+) -> None:
+    _patch_users(targets, {"authRule": rule})
+    try:
+        for who in ("alice", "bob"):
+            body = {"identity": f"{who}-{world['posts']}@example.com", "password": PASSWORD}
+            pb, br = (
+                t.client.post("/api/collections/users/auth-with-password", json=body)
+                for t in targets
+            )
+            assert br.status_code == pb.status_code, (who, pb.text, br.text)
+            if pb.status_code != 200:
+                assert br.json() == pb.json()
+    finally:
+        _patch_users(targets, {"authRule": ""})

@@ -26,6 +26,7 @@ def never_null(op: Resolved) -> bool:
         return False
     return (
         not op.joined
+        and not op.guard
         and not op.json_path
         and op.modifier in ("", "lower")
         and op.field.type != "json"

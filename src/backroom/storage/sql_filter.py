@@ -32,7 +32,14 @@ from backroom.core.rules.plan import (
     Value,
 )
 from backroom.storage.sql_compare import MIRROR, condition, is_json, never_null
-from backroom.storage.sql_paths import Aliases, JoinScope, ValueSet, independent_set, json_path
+from backroom.storage.sql_paths import (
+    Aliases,
+    JoinScope,
+    ValueSet,
+    guarded,
+    independent_set,
+    json_path,
+)
 
 __all__ = ["render_order_by", "render_where"]
 
@@ -87,7 +94,7 @@ class _Renderer:
         if op.joined:
             assert self.scope is not None
             return self.scope.column(op)
-        col: ColumnElement[Any] = self.root.c[op.field.name]
+        col: ColumnElement[Any] = guarded(op, self.root, self.root.c[op.field.name])
         if op.json_path:
             col = sa.func.json_extract(col, json_path(op.json_path))
         if op.modifier == "lower":
@@ -98,6 +105,16 @@ class _Renderer:
         return col
 
     def compare(self, node: ResolvedCompare) -> ColumnElement[bool]:
+        cond = self._compare(node)
+        # a hidden email takes part in no comparison at all, as in PocketBase
+        for ref in (node.left, node.right):
+            if isinstance(ref, ColumnRef) and ref.guard:
+                shown = self.operand(ref)
+                assert shown is not None
+                cond = sa.and_(cond, shown.is_not(None))
+        return cond
+
+    def _compare(self, node: ResolvedCompare) -> ColumnElement[bool]:
         any_of = node.op.startswith("?")
         op = node.op.lstrip("?")
         lref, rref = node.left, node.right

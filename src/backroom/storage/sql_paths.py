@@ -19,7 +19,15 @@ from sqlalchemy.sql.elements import ColumnElement
 from backroom.core.collections.model import Collection
 from backroom.core.rules.plan import ColumnRef, Hop, ParamRef
 
-__all__ = ["Aliases", "JoinScope", "ValueSet", "independent_set", "json_path", "table_of"]
+__all__ = [
+    "Aliases",
+    "JoinScope",
+    "ValueSet",
+    "guarded",
+    "independent_set",
+    "json_path",
+    "table_of",
+]
 
 
 def table_of(c: Collection, alias: str) -> Any:
@@ -44,6 +52,14 @@ def _back_condition(hop: Hop, source: Any, target: Any, alias: str) -> ColumnEle
     return sa.exists(
         sa.select(sa.literal(1)).select_from(items).where(items.c.value == source.c.id)
     )
+
+
+def guarded(ref: ColumnRef, table: Any, col: ColumnElement[Any]) -> ColumnElement[Any]:
+    """An auth record's email as filters may see it: NULL unless its owner shows it (even
+    the owner's own filter, as in PocketBase)."""
+    if not ref.guard:
+        return col
+    return sa.case((table.c.emailVisibility == 1, col), else_=sa.null())
 
 
 def _lengthen(ref: ColumnRef, col: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -108,7 +124,7 @@ def independent_set(root: Any, ref: ColumnRef | ParamRef, alias: Aliases) -> Val
             conds.append(target.c.id == current.c[hop.field.name])
         froms.append(target)
         current = target
-    col: ColumnElement[Any] = current.c[ref.field.name]
+    col: ColumnElement[Any] = guarded(ref, current, current.c[ref.field.name])
     if ref.json_path:
         col = sa.func.json_extract(col, json_path(ref.json_path))
     if ref.each:
@@ -157,7 +173,7 @@ class JoinScope:
         for hop in ref.hops:
             key = (*key, hop.field.name, hop.target.id, hop.back)
             current = self._hop(key, hop, current)
-        col: ColumnElement[Any] = current.c[ref.field.name]
+        col: ColumnElement[Any] = guarded(ref, current, current.c[ref.field.name])
         if ref.json_path:
             col = sa.func.json_extract(col, json_path(ref.json_path))
         if ref.each:

@@ -77,6 +77,7 @@ class ColumnRef:
     modifier: str = ""
     json_path: tuple[str, ...] = ()  # keys inside a json field: ``meta.a.b``
     origin: Origin = ROW
+    guard: bool = False  # an email that takes part in comparisons only where it is shown
 
     @property
     def through_many(self) -> bool:

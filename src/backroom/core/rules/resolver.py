@@ -171,7 +171,9 @@ class Resolver:
         f = self._field(current, path[-1])
         if modifier in ("isset", "changed"):
             raise FilterError(f"the {modifier!r} modifier applies to @request.body only")
-        return ColumnRef(tuple(hops), current, f, modifier, (), origin)
+        # a hidden email matches nothing, so a filter cannot probe it (BAD_INPUTS R3)
+        guard = current.is_auth and f.name == "email" and not self.superuser
+        return ColumnRef(tuple(hops), current, f, modifier, (), origin, guard)
 
     def _back_hop(self, current: Collection, name: str, field_name: str) -> Hop:
         other = self.schema.get(name)

@@ -13,13 +13,15 @@ from backroom.core.auth.tokens import (
 )
 from backroom.core.collections.model import Collection, Schema
 from backroom.core.context import AuthInfo, RequestContext
-from backroom.core.ports import Hasher, Storage
+from backroom.core.ports import Hasher, RecordQuery, Storage
 from backroom.core.records.serialize import record_json
+from backroom.core.services.access import Access
 from backroom.errors import BadRequestError, ErrorDetail, ForbiddenError, ValidationError
 
 __all__ = ["AuthService"]
 
 _FAILED = "Failed to authenticate."
+_AUTH_RULE = "The request doesn't satisfy the collection requirements to authenticate."
 _REQUIRED = ErrorDetail("validation_required", "Cannot be blank.")
 
 
@@ -29,10 +31,28 @@ def _auth_option(c: Collection, name: str) -> Mapping[str, Any]:
 
 
 class AuthService:
-    def __init__(self, schema: Schema, storage: Storage, hasher: Hasher) -> None:
+    def __init__(self, schema: Schema, storage: Storage, hasher: Hasher, access: Access) -> None:
         self._schema = schema
         self._storage = storage
         self._hasher = hasher
+        self._access = access
+
+    async def _check_auth_rule(
+        self, c: Collection, record: Mapping[str, Any], ctx: RequestContext
+    ) -> None:
+        """The collection's authRule, checked against the record that just proved who it is
+        (``@request.auth`` is that record); null refuses every login."""
+        rule = c.rule("authRule")
+        if rule == "":
+            return
+        if rule is not None:
+            plan = self._access.rule(c, rule, ctx)
+            query = RecordQuery(
+                c, [plan], ids=[str(record["id"])], limit=1, bind=self._access.bind([plan], ctx)
+            )
+            if (await self._storage.query(query)).items:
+                return
+        raise ForbiddenError(_AUTH_RULE)
 
     def _auth_collection(self, name: str) -> Collection:
         c = self._schema.get(name)
@@ -93,7 +113,15 @@ class AuthService:
         if not await self._hasher.verify(password, hashed) or record is None:
             raise BadRequestError(_FAILED)
         auth = AuthInfo(c.id, c.name, record)
-        out_ctx = RequestContext(auth=auth)
+        out_ctx = RequestContext(
+            auth=auth,
+            method=ctx.method,
+            headers=ctx.headers,
+            query=ctx.query,
+            body=ctx.body,
+            context="password",
+        )
+        await self._check_auth_rule(c, record, out_ctx)
         return {"token": self.issue(c, record), "record": record_json(c, record, out_ctx)}
 
     async def authenticate(self, token: str) -> AuthInfo | None:
