@@ -382,3 +382,61 @@ def test_the_auth_rule_decides_who_may_log_in(
                 assert br.json() == pb.json()
     finally:
         _patch_users(targets, {"authRule": ""})
+
+
+MANAGE_STEPS: list[tuple[str, str, dict[str, Any]]] = [
+    ("one", "one", {"verified": True}),
+    ("one", "one", {"email": "changed@example.com"}),
+    ("one", "one", {"emailVisibility": True}),
+    ("one", "one", {"password": "another-pass-1", "passwordConfirm": "another-pass-1"}),
+    ("one", "two", {"verified": True}),
+    ("one", "two", {"name": "renamed"}),
+]
+
+
+@pytest.mark.parametrize("manage_rule", [None, "@request.auth.id != ''", "id = 'nobody'"])
+def test_only_managers_verify_change_emails_or_skip_the_old_password(
+    targets: tuple[Target, Target], manage_rule: str | None
+) -> None:
+    name = unique("accounts")
+    open_rule = "@request.auth.id != ''"
+    body = {
+        "name": name,
+        "type": "auth",
+        "createRule": "",
+        "updateRule": open_rule,
+        "manageRule": manage_rule,
+        "fields": [{"name": "name", "type": "text"}],
+    }
+    for t in targets:
+        _post(t, "/api/collections", body)
+    path = f"/api/collections/{name}/records"
+    signup = {"password": PASSWORD, "passwordConfirm": PASSWORD}
+    both(
+        targets,
+        "POST",
+        path,
+        auth=False,
+        json={"email": "x@example.com", **signup, "verified": True},
+    )
+    tokens: dict[str, dict[str, str]] = {}
+    for t in targets:
+        for who in ("one", "two"):
+            rid = f"{name[-4:]:x>5}{who:0>10}"
+            _post(t, path, {"id": rid, "email": f"{who}@example.com", **signup})
+        login = t.client.post(
+            f"/api/collections/{name}/auth-with-password",
+            json={"identity": "one@example.com", "password": PASSWORD},
+        )
+        tokens[t.name] = {"Authorization": login.json()["token"]}
+    for actor, target, change in MANAGE_STEPS:
+        assert actor == "one"
+        pb, br = (
+            t.client.patch(
+                f"{path}/{name[-4:]:x>5}{target:0>10}", headers=tokens[t.name], json=change
+            )
+            for t in targets
+        )
+        assert br.status_code == pb.status_code, (change, pb.text, br.text)
+        if pb.status_code == 400:
+            assert br.json() == pb.json()

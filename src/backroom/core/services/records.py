@@ -26,6 +26,7 @@ DEFAULT_PER_PAGE = 30
 MAX_PER_PAGE = 1000
 _ONLY_SUPERUSERS = "Only superusers can perform this action."
 _NOT_UNIQUE = ErrorDetail("validation_not_unique", "Value must be unique.")
+_MISMATCH = ErrorDetail("validation_values_mismatch", "Values don't match.")
 
 
 def _not_unique(message: str, err: UniqueViolation) -> ValidationError:
@@ -147,6 +148,19 @@ class RecordService:
         query = RecordQuery(c, filters, ids=[rid], limit=1, bind=self._access.bind(filters, ctx))
         return await tx.count(query) > 0
 
+    async def _manages(self, tx: Transaction, ctx: RequestContext, c: Collection, rid: str) -> bool:
+        """Whether the caller may fully manage the auth record ``rid`` (its manageRule)."""
+        if ctx.is_superuser:
+            return True
+        rule = c.rule("manageRule")
+        if rule is None or not c.is_auth:
+            return False
+        if rule == "":
+            return True
+        plan = self._access.rule(c, rule, ctx)
+        query = RecordQuery(c, [plan], ids=[rid], limit=1, bind=self._access.bind([plan], ctx))
+        return await tx.count(query) > 0
+
     async def create(
         self,
         ctx: RequestContext,
@@ -163,7 +177,11 @@ class RecordService:
         for f in c.fields:
             record[f.name] = f.on_save(record[f.name], fctx)
         if c.is_auth:
-            errors.update(await prepare_auth_record(c, record, body, None, ctx, self._hasher))
+            # may manage: checked against the stored record below, once it exists
+            manager = ctx.is_superuser or c.rule("manageRule") is not None
+            errors.update(
+                await prepare_auth_record(c, record, body, None, ctx, self._hasher, manager)
+            )
         errors.update(await hash_password_fields(c, record, body, None, self._hasher))
         errors = {**validate_record(c, record, fctx, skip=set(errors)), **errors}
         if errors:
@@ -176,6 +194,12 @@ class RecordService:
                 await tx.insert_record(c, record)
                 if not await self._rule_holds(tx, ctx, c, "createRule", record["id"]):
                     raise ValidationError("Failed to create record.")
+                if (
+                    c.is_auth
+                    and record.get("verified")
+                    and not await self._manages(tx, ctx, c, record["id"])
+                ):
+                    raise ValidationError("Failed to create record.", {"verified": _MISMATCH})
         except UniqueViolation as err:
             raise _not_unique("Failed to create record.", err) from None
         return await self._present(ctx, c, record, expand, fields)
@@ -205,7 +229,15 @@ class RecordService:
                     record[f.name] = f.on_save(record[f.name], fctx)
                 if c.is_auth:
                     errors.update(
-                        await prepare_auth_record(c, record, body, old, ctx, self._hasher)
+                        await prepare_auth_record(
+                            c,
+                            record,
+                            body,
+                            old,
+                            ctx,
+                            self._hasher,
+                            await self._manages(tx, ctx, c, rid),
+                        )
                     )
                 errors.update(await hash_password_fields(c, record, body, old, self._hasher))
                 errors = {**validate_record(c, record, fctx, skip=set(errors)), **errors}

@@ -16,6 +16,7 @@ __all__ = ["hash_password_fields", "new_token_key", "prepare_auth_record"]
 
 _TOKEN_KEY_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 _REQUIRED = ErrorDetail("validation_required", "Cannot be blank.")
+_MISMATCH = ErrorDetail("validation_values_mismatch", "Values don't match.")
 
 
 def new_token_key() -> str:
@@ -29,9 +30,19 @@ async def prepare_auth_record(
     old: Mapping[str, Any] | None,
     ctx: RequestContext,
     hasher: Hasher,
+    manager: bool = False,
 ) -> dict[str, ErrorDetail]:
-    """Hash a new password, check its confirmation, rotate the token key when needed."""
+    """Hash a new password, check its confirmation, rotate the token key when needed.
+
+    Only a ``manager`` (a superuser, or a caller the manageRule lets in) may mark a record
+    verified, change its email directly or set a password without the old one."""
     errors: dict[str, ErrorDetail] = {}
+    if not manager:
+        was_verified = bool(old.get("verified")) if old is not None else False
+        if bool(record.get("verified")) != was_verified:
+            errors["verified"] = _MISMATCH
+        if old is not None and record.get("email") != old.get("email"):
+            errors["email"] = _MISMATCH
     password_field = c.field("password")
     password = body.get("password")
     if old is None and not record.get("tokenKey"):
@@ -55,7 +66,7 @@ async def prepare_auth_record(
             errors["password"] = err
     if body.get("passwordConfirm") != password:
         errors["passwordConfirm"] = ErrorDetail("validation_values_mismatch", "Values don't match.")
-    if old is not None and not ctx.is_superuser:
+    if old is not None and not manager:
         old_password = body.get("oldPassword")
         if not isinstance(old_password, str) or not old_password:
             errors["oldPassword"] = _REQUIRED
