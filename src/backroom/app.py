@@ -31,7 +31,10 @@ class Backroom:
         self.settings = settings
         self.clock = SystemClock()
         self.storage = SqliteStorage(
-            settings.data_dir, durability=settings.durability, readers=settings.readers
+            settings.data_dir,
+            durability=settings.durability,
+            readers=settings.readers,
+            query_timeout=settings.query_timeout,
         )
         self.hasher = Argon2Hasher()
         self.schema = Schema()

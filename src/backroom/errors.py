@@ -3,6 +3,7 @@
     BackroomError                  any error with a client-facing message and details
      +-- BadRequestError            the input is invalid (field errors in ``data``)
      |    +-- ValidationError       one or more field errors
+     |    +-- QueryTimeoutError     a query ran past the statement time limit
      +-- UnauthorizedError          a valid auth token is required
      +-- ForbiddenError             the caller may not do this
      +-- NotFoundError              no such resource (or hidden by a rule)
@@ -24,6 +25,7 @@ __all__ = [
     "ErrorDetail",
     "ForbiddenError",
     "NotFoundError",
+    "QueryTimeoutError",
     "TooLargeError",
     "TooManyRequestsError",
     "UnauthorizedError",
@@ -90,6 +92,12 @@ def _to_json(data: Mapping[str, Any]) -> dict[str, Any]:
 
 class BadRequestError(BackroomError):
     default_message = "Something went wrong while processing your request."
+
+
+class QueryTimeoutError(BadRequestError):
+    """A query ran past the statement time limit: the filter or rule is too expensive."""
+
+    default_message = "The request took too long to process; narrow the filter."
 
 
 class ValidationError(BadRequestError):

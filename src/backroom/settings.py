@@ -30,6 +30,7 @@ class Settings:
     durability: str = field(default_factory=lambda: _env("durability", "normal"))
     readers: int = field(default_factory=lambda: int(_env("readers", "2")))
     body_limit: int = field(default_factory=lambda: int(_env("body_limit", str(32 << 20))))
+    query_timeout: float = field(default_factory=lambda: float(_env("query_timeout", "5")))
     origins: tuple[str, ...] = field(
         default_factory=lambda: tuple(
             o.strip() for o in _env("origins", "*").split(",") if o.strip()

@@ -138,3 +138,29 @@ async def test_a_body_over_the_limit_is_413_and_nothing_is_written(tmp_path: Pat
         _assert_error_shape(resp, 413)
         listed = await app.client.get(POSTS, headers=app.su())
         assert listed.json()["totalItems"] == 0
+
+
+async def test_a_query_past_the_time_limit_is_stopped_with_400(tmp_path: Path) -> None:
+    """Row R12: a filter that would run long is interrupted and answered in PocketBase's error
+    shape; with a zero limit any scan longer than SQLite's check interval is stopped."""
+    async with running_app(tmp_path / "br_data", query_timeout=0.0) as app:
+        await app.login()
+        body = {"name": "big", "listRule": "", "fields": [{"name": "t", "type": "text"}]}
+        assert (await app.client.post("/api/collections", headers=app.su(), json=body)).is_success
+        for i in range(300):
+            created = await app.client.post(
+                "/api/collections/big/records", headers=app.su(), json={"t": f"row {i}"}
+            )
+            assert created.is_success
+        quadratic = "@collection.big.t ?~ t"  # every row against every row
+        slow = await app.client.get(
+            "/api/collections/big/records", headers=app.su(), params={"filter": quadratic}
+        )
+        health = await app.client.get("/api/health")
+    assert slow.status_code == 400
+    assert slow.json() == {
+        "status": 400,
+        "message": "The request took too long to process; narrow the filter.",
+        "data": {},
+    }
+    assert health.status_code == 200

@@ -17,15 +17,16 @@ MIRROR = {"=": "=", "!=": "!=", ">": "<", ">=": "<=", "<": ">", "<=": ">=", "~":
 
 def never_null(op: Resolved) -> bool:
     """Whether an operand's SQL value can never be NULL: literals, bound request values and
-    the root row's own NOT NULL columns."""
+    the NOT NULL columns of the row itself or of an inner-joined ``@collection`` record."""
     if isinstance(op, Value):
         return op.value is not None
     if isinstance(op, ParamRef):
         return op.modifier != "each" and not op.nullable  # missing query values bind ""
     if not isinstance(op, ColumnRef):
         return False
+    other_collection = op.origin.kind == "collection" and not op.hops and not op.each
     return (
-        not op.joined
+        (not op.joined or other_collection)
         and not op.guard
         and not op.json_path
         and op.modifier in ("", "lower")

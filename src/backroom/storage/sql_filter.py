@@ -132,8 +132,9 @@ class _Renderer:
             # A plain comparison keeps SQLite's column affinity (views = '10' matches 10,
             # as in PocketBase) and lets an index on the column serve it.
             assert right is not None
-            return left == right if op == "=" else left != right
-        cond = condition(left, op, right, exact, never_null(rref))
+            cond = left == right if op == "=" else left != right
+        else:
+            cond = condition(left, op, right, exact, never_null(rref))
         multi = [ref for ref in (lref, rref) if _multi(ref)]
         if any_of or not multi:
             return cond

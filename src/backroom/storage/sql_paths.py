@@ -143,11 +143,12 @@ class JoinScope:
         self.joined: Any = sa.select(sa.literal(1).label("one")).subquery(alias("one"))
         self._tables: dict[tuple[Any, ...], Any] = {}
 
-    def _join(self, key: tuple[Any, ...], make: Any) -> Any:
+    def _join(self, key: tuple[Any, ...], make: Any, inner: bool = False) -> Any:
         found = self._tables.get(key)
         if found is None:
             found, on = make()
-            self.joined = self.joined.outerjoin(found, on)
+            join = self.joined.join if inner else self.joined.outerjoin
+            self.joined = join(found, on)
             self._tables[key] = found
         return found
 
@@ -169,7 +170,9 @@ class JoinScope:
                 on = t.c.id == sa.bindparam(origin.param) if origin.kind == "auth" else sa.true()
                 return t, on
 
-            current = self._join(key, make_origin)
+            # another collection's records are joined as they are: an empty collection
+            # matches nothing, and an index on the compared column can serve the join
+            current = self._join(key, make_origin, inner=origin.kind == "collection")
         for hop in ref.hops:
             key = (*key, hop.field.name, hop.target.id, hop.back)
             current = self._hop(key, hop, current)

@@ -11,14 +11,18 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
+from backroom.errors import QueryTimeoutError
 from backroom.storage.sqlite.functions import register
 
 __all__ = ["SqliteEngine"]
+
+_PROGRESS_STEPS = 10_000  # SQLite virtual machine steps between deadline checks
 
 T = TypeVar("T")
 
@@ -36,8 +40,16 @@ def _connect(path: Path, *, synchronous: str) -> sqlite3.Connection:
 
 
 class SqliteEngine:
-    def __init__(self, path: Path, *, readers: int = 2, durability: str = "normal") -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        readers: int = 2,
+        durability: str = "normal",
+        query_timeout: float = 5.0,
+    ) -> None:
         self.path = path
+        self.query_timeout = query_timeout
         self._synchronous = "FULL" if durability == "full" else "NORMAL"
         self.fast_commit = self._synchronous == "NORMAL"
         self._writer_conn = _connect(path, synchronous=self._synchronous)
@@ -61,6 +73,7 @@ class SqliteEngine:
         if conn is None:
             conn = _connect(self.path, synchronous=self._synchronous)
             conn.execute("PRAGMA query_only = ON")
+            conn.set_progress_handler(self._past_deadline, _PROGRESS_STEPS)
             self._local.conn = conn
             with self._readers_lock:
                 self._readers.append(conn)
@@ -78,9 +91,26 @@ class SqliteEngine:
             conn.execute("PRAGMA query_only = ON")
         return fn(conn)
 
+    def _past_deadline(self) -> int:
+        deadline: float | None = getattr(self._local, "deadline", None)
+        return 1 if deadline is not None and time.monotonic() > deadline else 0
+
+    def _timed(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        conn = self._reader()
+        self._local.deadline = time.monotonic() + self.query_timeout
+        try:
+            return fn(conn)
+        except sqlite3.OperationalError as err:
+            if "interrupted" in str(err):
+                raise QueryTimeoutError() from None
+            raise
+        finally:
+            self._local.deadline = None
+
     async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run a read on the reader pool, stopped after ``query_timeout`` seconds."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._reader_pool, lambda: fn(self._reader()))
+        return await loop.run_in_executor(self._reader_pool, self._timed, fn)
 
     async def on_writer(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn`` on the writer connection; the caller must hold ``write_lock``."""

@@ -188,9 +188,21 @@ class SqliteTransaction:
 
 
 class SqliteStorage:
-    def __init__(self, data_dir: Path, *, durability: str = "normal", readers: int = 2) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        durability: str = "normal",
+        readers: int = 2,
+        query_timeout: float = 5.0,
+    ) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
-        self.engine = SqliteEngine(data_dir / "data.db", durability=durability, readers=readers)
+        self.engine = SqliteEngine(
+            data_dir / "data.db",
+            durability=durability,
+            readers=readers,
+            query_timeout=query_timeout,
+        )
         self.dialect = sqlite_dialect.dialect()
         self.cache = StatementCache(self.dialect)
         self.statements = RecordStatements(self.cache)
