@@ -38,6 +38,7 @@ class Scenario:
     script: str
     paths: list[str]
     bar: float | None
+    token: str = ""  # sent as Authorization when set
 
 
 def _scenarios(post_ids: list[str]) -> list[Scenario]:
@@ -53,7 +54,7 @@ def _scenarios(post_ids: list[str]) -> list[Scenario]:
 def _measure(server: Server, sc: Scenario, args: argparse.Namespace, work: Path) -> WrkResult:
     paths = work / f"paths-{server.name}.txt"
     paths.write_text("\n".join(sc.paths) + "\n")
-    env = {**os.environ, "BENCH_PATHS": str(paths)}
+    env = {**os.environ, "BENCH_PATHS": str(paths), "BENCH_TOKEN": sc.token}
     run_wrk(
         server.base, script=sc.script, env=env, duration=2, connections=args.connections, core=1
     )
@@ -102,27 +103,37 @@ def main() -> None:
             for s in servers:
                 print(f"seeding {s.name} ...", flush=True)
                 seeded[s.name] = asyncio.run(seed(s.base, EMAIL, PASSWORD, posts=args.posts))
-            results: dict[tuple[str, str], list[WrkResult]] = {}
-            scenarios = _scenarios(seeded["backroom"].post_ids)
-            for sc in scenarios:
-                for rep in range(args.repeat):
-                    order = servers if rep % 2 == 0 else servers[::-1]
-                    for s in order:
-                        own = _scenarios(seeded[s.name].post_ids)[scenarios.index(sc)]
-                        r = _measure(s, own, args, work)
-                        results.setdefault((sc.name, s.name), []).append(r)
-                        print(
-                            f"{sc.name:38} {s.name:10} {r.rps:9.0f} req/s  p99 {r.p99_ms:7.1f} ms"
-                            f"  errors {r.errors}",
-                            flush=True,
-                        )
+            per_server = {name: _scenarios(data.post_ids) for name, data in seeded.items()}
+            results = measure_all(servers, per_server, args, work)
         finally:
             for s in servers:
                 s.stop()
-    rows = _table(scenarios, results)
+    rows = table(per_server["backroom"], results)
     print("\n" + "\n".join(rows))
     if not args.no_write:
-        _write_doc(rows, args)
+        write_doc(rows, args, "results", "bench/run.py")
+
+
+def measure_all(
+    servers: list[Server],
+    per_server: dict[str, list[Scenario]],
+    args: argparse.Namespace,
+    work: Path,
+) -> dict[tuple[str, str], list[WrkResult]]:
+    """Each scenario on each server, ``args.repeat`` times, alternating which goes first."""
+    results: dict[tuple[str, str], list[WrkResult]] = {}
+    for index, sc in enumerate(per_server["backroom"]):
+        for rep in range(args.repeat):
+            order = servers if rep % 2 == 0 else servers[::-1]
+            for s in order:
+                r = _measure(s, per_server[s.name][index], args, work)
+                results.setdefault((sc.name, s.name), []).append(r)
+                print(
+                    f"{sc.name:44} {s.name:10} {r.rps:9.0f} req/s  p99 {r.p99_ms:7.1f} ms"
+                    f"  errors {r.errors}",
+                    flush=True,
+                )
+    return results
 
 
 def _median(rs: list[WrkResult]) -> tuple[float, float, int]:
@@ -134,7 +145,7 @@ def _median(rs: list[WrkResult]) -> tuple[float, float, int]:
     )
 
 
-def _table(scenarios: list[Scenario], results: dict[tuple[str, str], list[WrkResult]]) -> list[str]:
+def table(scenarios: list[Scenario], results: dict[tuple[str, str], list[WrkResult]]) -> list[str]:
     rows = [
         "| scenario | Backroom req/s | PocketBase req/s | ratio | Backroom p99 | PocketBase p99 "
         "| errors (B/P) | bar |",
@@ -155,23 +166,24 @@ def _table(scenarios: list[Scenario], results: dict[tuple[str, str], list[WrkRes
     return rows
 
 
-def _write_doc(rows: list[str], args: argparse.Namespace) -> None:
+def write_doc(rows: list[str], args: argparse.Namespace, section: str, script: str) -> None:
+    """Replace the ``<!-- section -->`` block of docs/benchmarks.md with ``rows``."""
     ours, pb = _versions()
     doc = ROOT / "docs" / "benchmarks.md"
     text = doc.read_text() if doc.exists() else ""
-    marker = "<!-- results -->"
+    marker, end = f"<!-- {section} -->", f"<!-- /{section} -->"
     head, _, tail = text.partition(marker)
-    _, _, tail = tail.partition("<!-- /results -->")
+    _, _, tail = tail.partition(end)
     block = "\n".join(
         [
             marker,
             f"Measured {datetime.date.today().isoformat()} on {os.cpu_count()} cores ({_cpu()}); "
-            f"Backroom {ours}, PocketBase {pb}; `python bench/run.py --duration {args.duration} "
+            f"Backroom {ours}, PocketBase {pb}; `python {script} --duration {args.duration} "
             f"--connections {args.connections} --repeat {args.repeat}`. "
             f"Medians of {args.repeat} runs.",
             "",
             *rows,
-            "<!-- /results -->",
+            end,
         ]
     )
     doc.write_text(head + block + tail if head or tail else block + "\n")
