@@ -31,9 +31,11 @@ test: lint typecheck unit
 
 bench: $(STAMP)
 	$(PY) bench/run.py
+	$(PY) bench/rules.py
 
 soak: $(STAMP)
 	$(PY) bench/run.py --duration 60 --repeat 1 --no-write
+	$(PY) bench/rules.py --duration 60 --repeat 1 --no-write
 
 sqlmap: $(STAMP)
 	$(PY) -m pip install -q sqlmap

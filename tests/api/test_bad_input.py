@@ -164,3 +164,55 @@ async def test_a_query_past_the_time_limit_is_stopped_with_400(tmp_path: Path) -
         "data": {},
     }
     assert health.status_code == 200
+
+
+PROBES: list[tuple[dict[str, str], str]] = [
+    ({"filter": "password ~ 'a'"}, "R3: the password cannot be filtered"),
+    ({"filter": "tokenKey ~ 'x'"}, "R3: the token key cannot be filtered"),
+    ({"filter": "@collection.users.password ~ 'a'"}, "R3: nor through @collection"),
+    ({"sort": "password"}, "R4: the password cannot be sorted by"),
+    ({"sort": "-tokenKey"}, "R4: the token key cannot be sorted by"),
+    ({"sort": "x" * 256}, "R4: a 256-character sort field"),
+]
+
+
+@pytest.mark.parametrize(("params", "why"), PROBES, ids=[w for _, w in PROBES])
+async def test_secrets_cannot_be_probed_through_filter_or_sort(
+    app: TestApp, params: dict[str, str], why: str
+) -> None:
+    resp = await app.client.get("/api/collections/users/records", params=params)
+    _assert_error_shape(resp, 403 if "@collection" in params.get("filter", "") else 400)
+
+
+async def test_hidden_fields_never_reach_the_json(app: TestApp) -> None:
+    """Row R5: fields=*,password,tokenKey,email returns none of them to another user."""
+    body = {"email": "h@example.com", "password": "password123", "passwordConfirm": "password123"}
+    created = await app.client.post("/api/collections/users/records", json=body)
+    assert created.is_success
+    rid = created.json()["id"]
+    resp = await app.client.get(
+        f"/api/collections/users/records/{rid}",
+        headers=app.su(),
+        params={"fields": "*,password,tokenKey,email"},
+    )
+    assert "password" not in resp.json()
+    assert "tokenKey" not in resp.json()
+
+
+async def test_a_pathological_form_content_type_is_answered_quickly(posts: TestApp) -> None:
+    """Row R13: a 10 kB content-type with open quotes and backslashes parses in linear time."""
+    ctype = 'application/x-www-form-urlencoded; !="' + "\\" * 10_000
+    resp = await posts.client.post(POSTS, content=b"title=x", headers={"Content-Type": ctype})
+    assert resp.status_code in (200, 400)
+    if resp.status_code == 400:
+        _assert_error_shape(resp, 400)
+
+
+async def test_invalid_utf8_is_a_400(posts: TestApp) -> None:
+    """Row R14: bytes that are not UTF-8 get PocketBase's error shape, no decoder text."""
+    before = await _snapshot(posts)
+    resp = await posts.client.post(
+        POSTS, content=b'{"title": "\xff\xfe"}', headers={"Content-Type": "application/json"}
+    )
+    _assert_error_shape(resp, 400)
+    assert await _snapshot(posts) == before

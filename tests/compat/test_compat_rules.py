@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from _targets import Target, both, unique
+from normalize import normalize
 
 pytestmark = pytest.mark.compat
 
@@ -440,3 +441,30 @@ def test_only_managers_verify_change_emails_or_skip_the_old_password(
         assert br.status_code == pb.status_code, (change, pb.text, br.text)
         if pb.status_code == 400:
             assert br.json() == pb.json()
+
+
+@pytest.mark.parametrize("view_rule", [None, "", "author = @request.auth.id"])
+def test_back_relations_expand_through_the_view_rule(
+    targets: tuple[Target, Target], world: dict[str, Any], view_rule: str | None
+) -> None:
+    """Row R7: a back-relation expand shows only the records the caller may view."""
+    both(targets, "PATCH", f"/api/collections/{world['posts']}", json={"listRule": ""})
+    both(
+        targets,
+        "PATCH",
+        f"/api/collections/{world['comments']}",
+        json={"viewRule": view_rule, "listRule": view_rule},
+    )
+    expand = f"{world['comments']}_via_post,{world['comments']}_via_post.author"
+
+    for caller in CALLERS:
+        pb, br = (
+            t.client.get(
+                f"/api/collections/{world['posts']}/records",
+                headers=world["callers"][t.name][caller],
+                params={"expand": expand, "sort": "id", "fields": "id,expand"},
+            )
+            for t in targets
+        )
+        assert br.status_code == pb.status_code
+        assert normalize(br.json()) == normalize(pb.json()), (caller, pb.text, br.text)

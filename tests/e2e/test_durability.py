@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import sqlite3
@@ -26,6 +27,7 @@ def _serve(data: Path) -> tuple[subprocess.Popen[bytes], str]:
         [str(BIN), "serve", "--http", f"127.0.0.1:{port}", "--dir", str(data)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group: kill -9 reaches the worker too
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -63,7 +65,7 @@ def test_acknowledged_creates_survive_kill_9(tmp_path: Path) -> None:
                 if r.status_code == 200:
                     acked.append(r.json()["id"])
     finally:
-        proc.send_signal(signal.SIGKILL)
+        os.killpg(proc.pid, signal.SIGKILL)  # the server and its worker, as a crash would
         proc.wait()
     assert len(acked) == 300
     db = sqlite3.connect(data / "data.db")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from backroom.core.collections.model import Collection, Schema
 from backroom.core.fields.registry import field_from_json
@@ -421,3 +423,18 @@ def test_an_invalid_sort_raises_a_filter_error(source: str, superuser: bool) -> 
 
 def test_a_hidden_sort_field_is_allowed_for_a_superuser() -> None:
     assert compile_sort("-secret", NODES, SCHEMA, superuser=True).items[0].descending
+
+
+_ALPHABET = "ab_.:@()'\"=!<>~?&|, 0123456789\\\n\x00é\u201c"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=_ALPHABET, max_size=80) | st.text(max_size=40))
+def test_any_input_either_compiles_or_raises_a_filter_error(source: str) -> None:
+    """Row R1: no input makes the parser or resolver fail any other way."""
+    outcome: object
+    try:
+        outcome = compile_filter(source, NODES, SCHEMA, superuser=False).cache_key
+    except FilterError as err:
+        outcome = err
+    assert outcome == source or isinstance(outcome, FilterError)

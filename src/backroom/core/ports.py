@@ -45,6 +45,8 @@ class RecordQuery:
     bind: Mapping[str, Any] = field(default_factory=dict)
     ids: Sequence[str] | None = None
     cache_key: tuple[Any, ...] | None = None
+    # records whose relation field (its value, or any item of a list) is one of these ids
+    referencing: tuple[str, Sequence[str]] | None = None
 
 
 @dataclass(slots=True)

@@ -15,6 +15,7 @@ __all__ = [
     "default_auth_options",
     "ensure_system_fields",
     "id_field",
+    "rotate_token_secret",
     "superusers_collection",
     "users_collection",
 ]
@@ -62,7 +63,18 @@ _AUTODATE_FIELDS: list[dict[str, Any]] = [
 
 
 def _token(duration: int) -> dict[str, Any]:
-    return {"duration": duration, "secret": secrets.token_urlsafe(36)[:50]}
+    return {"duration": duration, "secret": _new_secret()}
+
+
+def _new_secret() -> str:
+    return secrets.token_urlsafe(36)[:50]
+
+
+def rotate_token_secret(c: Collection) -> None:
+    """Give the collection a new auth token secret: every token issued so far stops verifying."""
+    token = dict(c.options.get("authToken") or {})
+    token["secret"] = _new_secret()
+    c.options["authToken"] = token
 
 
 _SIGN_OFF = "<p>\n  Thanks,<br/>\n  {APP_NAME} team\n</p>"

@@ -124,6 +124,13 @@ class AuthService:
         await self._check_auth_rule(c, record, out_ctx)
         return {"token": self.issue(c, record), "record": record_json(c, record, out_ctx)}
 
+    async def refresh(self, ctx: RequestContext, c: Collection) -> dict[str, Any]:
+        """A new token for the caller's own record, if the authRule still lets it in."""
+        assert ctx.auth is not None
+        record = dict(ctx.auth.record)
+        await self._check_auth_rule(c, record, ctx)
+        return {"token": self.issue(c, record), "record": record_json(c, record, ctx)}
+
     async def authenticate(self, token: str) -> AuthInfo | None:
         """The record a bearer token belongs to, or None for any invalid token."""
         claims = read_claims_unverified(token)

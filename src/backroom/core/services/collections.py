@@ -9,7 +9,7 @@ from typing import Any
 from backroom.core.collections.codec import rule_names
 from backroom.core.collections.indexes import parse_index, rename_index_table
 from backroom.core.collections.model import Collection, Schema
-from backroom.core.collections.system import ensure_system_fields
+from backroom.core.collections.system import ensure_system_fields, rotate_token_secret
 from backroom.core.collections.validate import RuleChecker, validate_collection
 from backroom.core.context import RequestContext
 from backroom.core.fields.base import Field
@@ -193,6 +193,11 @@ class CollectionService:
         ensure_system_fields(c)
         c.updated = self._clock.now()
         self._validate(old, c, schema, "Failed to update collection.")
+        new_rule = c.rules.get("authRule")
+        if c.is_auth and new_rule and new_rule != old.rules.get("authRule"):
+            # a new auth condition applies to every session, so earlier tokens stop working
+            # and each account must log in again under it, as in PocketBase
+            rotate_token_secret(c)
         return c
 
     def _validate(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from backroom.core.records.serialize import record_json
 from backroom.errors import UnauthorizedError
 from backroom.http.body import read_body
 from backroom.http.context import app_of, request_context
@@ -28,5 +27,4 @@ async def auth_refresh(request: Request) -> JSON:
     c = app.schema.get(request.path_params["collection"])
     if ctx.auth is None or c is None or ctx.auth.collection_id != c.id:
         raise UnauthorizedError()
-    record = dict(ctx.auth.record)
-    return JSON({"token": app.auth.issue(c, record), "record": record_json(c, record, ctx)})
+    return JSON(await app.auth.refresh(ctx, c))

@@ -39,6 +39,7 @@ class SelectBuilder:
             None if q.sort is None else _plan_key(q.sort),
             ids_kind,
             q.limit is not None,
+            None if q.referencing is None else q.referencing[0],
         )
 
     def _where(self, q: RecordQuery, table: Any) -> list[sa.ColumnElement[bool]]:
@@ -51,9 +52,26 @@ class SelectBuilder:
                     sa.func.json_each(sa.bindparam("__ids"))
                 )
                 conds.append(table.c.id.in_(ids.scalar_subquery()))
+        if q.referencing is not None:
+            conds.append(self._referencing(q, table))
         for plan in q.filters:
             conds.append(render_where(plan, q.collection, table))
         return conds
+
+    @staticmethod
+    def _referencing(q: RecordQuery, table: Any) -> sa.ColumnElement[bool]:
+        assert q.referencing is not None
+        name = q.referencing[0]
+        field = q.collection.field(name)
+        wanted: sa.Select[Any] = sa.select(sa.column("value")).select_from(
+            sa.func.json_each(sa.bindparam("__refs"))
+        )
+        if field is None or not field.is_multiple:
+            direct: sa.ColumnElement[bool] = table.c[name].in_(wanted.scalar_subquery())
+            return direct
+        items = sa.func.json_each(table.c[name]).table_valued("value").alias("__ref_items")
+        hit = sa.select(sa.literal(1)).select_from(items)
+        return sa.exists(hit.where(items.c.value.in_(wanted.scalar_subquery())))
 
     def build(self, q: RecordQuery) -> tuple[CompiledSQL, CompiledSQL | None]:
         c = q.collection
@@ -94,6 +112,8 @@ class SelectBuilder:
                 values["__id"] = q.ids[0]
             else:
                 values["__ids"] = json.dumps(list(q.ids))
+        if q.referencing is not None:
+            values["__refs"] = json.dumps(list(q.referencing[1]))
         if q.limit is not None:
             values["__limit"] = q.limit
             values["__offset"] = q.offset

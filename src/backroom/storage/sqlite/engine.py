@@ -23,6 +23,7 @@ from backroom.storage.sqlite.functions import register
 __all__ = ["SqliteEngine"]
 
 _PROGRESS_STEPS = 10_000  # SQLite virtual machine steps between deadline checks
+_COMMITS_PER_CHECKPOINT = 1000
 
 T = TypeVar("T")
 
@@ -35,6 +36,8 @@ def _connect(path: Path, *, synchronous: str) -> sqlite3.Connection:
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA cache_size = -16000")
     conn.execute("PRAGMA temp_store = MEMORY")
+    # after a checkpoint lets the log start over, cut the file back to this size
+    conn.execute("PRAGMA journal_size_limit = 67108864")
     register(conn)
     return conn
 
@@ -67,6 +70,7 @@ class SqliteEngine:
         self._readers_lock = threading.Lock()
         self.write_lock = asyncio.Lock()
         self._inline: sqlite3.Connection | None = None
+        self._commits = 0
 
     def _reader(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -125,13 +129,27 @@ class SqliteEngine:
         """
         return fn(self._writer_conn)
 
+    def log_needs_restart(self) -> bool:
+        """Count a commit; true every ``_COMMITS_PER_CHECKPOINT`` commits.
+
+        The checkpoint thread copies the log into the database in the background, but the
+        log only starts over when a checkpoint finishes between two write transactions; under
+        steady writes that gap rarely comes and the log would grow without bound. So every so
+        many commits the writer itself, still holding the write lock, finishes the copy (little
+        is left by then), and the next transaction starts the log over."""
+        self._commits += 1
+        if self._commits < _COMMITS_PER_CHECKPOINT:
+            return False
+        self._commits = 0
+        return True
+
     def _checkpoint_loop(self) -> None:
         conn = _connect(self.path, synchronous=self._synchronous)
         try:
             while not self._stop.wait(1.0):
-                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         finally:
-            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
             conn.close()
 
     def run_sync(self, fn: Callable[[sqlite3.Connection], T]) -> T:

@@ -39,8 +39,20 @@ def _unique_fields(err: sqlite3.IntegrityError) -> list[str] | None:
     return [part.strip().rsplit(".", 1)[-1] for part in m.group(1).split(",")]
 
 
+def _first(cursor: sqlite3.Cursor) -> Any:
+    """The first row, reading the statement to its end: a statement left unfinished keeps
+    its connection's read snapshot open, and that snapshot stops every WAL checkpoint from
+    letting the log start over, so the log would grow without bound."""
+    rows = cursor.fetchall()
+    return rows[0] if rows else None
+
+
 def _commit(conn: sqlite3.Connection) -> None:
     conn.execute("COMMIT")
+
+
+def _checkpoint(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
 
 def _rollback(conn: sqlite3.Connection) -> None:
@@ -91,9 +103,7 @@ class SqliteTransaction:
 
     async def get_record(self, collection: Collection, record_id: str) -> dict[str, Any] | None:
         stmt = self._s.statements.by_id(collection)
-        row = await self._on(
-            lambda c: c.execute(stmt.sql, stmt.params({"id": record_id})).fetchone()
-        )
+        row = await self._on(lambda c: _first(c.execute(stmt.sql, stmt.params({"id": record_id}))))
         return None if row is None else decode_row(collection, row)
 
     async def existing_ids(self, collection: Collection, ids: Sequence[str]) -> set[str]:
@@ -115,7 +125,7 @@ class SqliteTransaction:
         )
         assert count_sql is not None
         params = count_sql.params(self._s.selects.params(query))
-        row = await self._on(lambda c: c.execute(count_sql.sql, params).fetchone())
+        row = await self._on(lambda c: _first(c.execute(count_sql.sql, params)))
         return int(row[0])
 
     async def insert_record(self, collection: Collection, record: dict[str, Any]) -> None:
@@ -228,6 +238,8 @@ class SqliteStorage:
                     self.engine.write_inline(_commit)
                 else:
                     await self.engine.on_writer(_commit)
+                if self.engine.log_needs_restart():
+                    await self.engine.on_writer(_checkpoint)
 
     async def load_collections(self) -> list[Collection]:
         rows = await self.engine.read(
@@ -244,7 +256,7 @@ class SqliteStorage:
             rows = c.execute(items_sql.sql, items_sql.params(params)).fetchall()
             total = -1
             if count_sql is not None:
-                total = c.execute(count_sql.sql, count_sql.params(params)).fetchone()[0]
+                total = _first(c.execute(count_sql.sql, count_sql.params(params)))[0]
             return rows, total
 
         if query.ids is not None and len(query.ids) <= _INLINE_IDS:
@@ -267,7 +279,7 @@ class SqliteStorage:
 
     async def count_records(self, collection: Collection) -> int:
         stmt = self.statements.count(collection)
-        row = await self.engine.read(lambda c: c.execute(stmt.sql).fetchone())
+        row = await self.engine.read(lambda c: _first(c.execute(stmt.sql)))
         return int(row[0])
 
     async def find_by_field(
@@ -275,7 +287,7 @@ class SqliteStorage:
     ) -> dict[str, Any] | None:
         stmt = self.statements.by_field(collection, field)
         params = stmt.params({"value": value})
-        row = await self.engine.read(lambda c: c.execute(stmt.sql, params).fetchone())
+        row = await self.engine.read(lambda c: _first(c.execute(stmt.sql, params)))
         return None if row is None else decode_row(collection, row)
 
     async def close(self) -> None:
