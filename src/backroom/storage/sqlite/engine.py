@@ -24,6 +24,10 @@ __all__ = ["SqliteEngine"]
 
 _PROGRESS_STEPS = 10_000  # SQLite virtual machine steps between deadline checks
 _COMMITS_PER_CHECKPOINT = 1000
+_INLINE_STEP = 1000  # SQLite steps between checks of the inline budget
+_INLINE_BUDGET = 200  # checks: about 200,000 steps, a millisecond or two
+_UNLIMITED = 1 << 62
+_MAX_SLOW = 4096  # statements remembered as too slow to run on the event loop
 
 T = TypeVar("T")
 
@@ -71,6 +75,8 @@ class SqliteEngine:
         self.write_lock = asyncio.Lock()
         self._inline: sqlite3.Connection | None = None
         self._commits = 0
+        self._slow: set[str] = set()
+        self._inline_budget = _UNLIMITED
 
     def _reader(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -93,7 +99,33 @@ class SqliteEngine:
         if conn is None:
             conn = self._inline = _connect(self.path, synchronous=self._synchronous)
             conn.execute("PRAGMA query_only = ON")
+            conn.set_progress_handler(self._inline_step, _INLINE_STEP)
         return fn(conn)
+
+    def _inline_step(self) -> int:
+        self._inline_budget -= 1
+        return 1 if self._inline_budget < 0 else 0
+
+    async def read_adaptive(self, fn: Callable[[sqlite3.Connection], T], key: str) -> T:
+        """Run a read of unknown cost: first on the event loop with a small budget of SQLite
+        steps (about a millisecond), and if it runs out, on the reader pool from then on.
+
+        A list bounded by an index (a user's own records) costs less than the hop to a
+        thread and back; a scan runs out of budget once and is remembered as slow."""
+        if key in self._slow:
+            return await self.read(fn)
+        self._inline_budget = _INLINE_BUDGET
+        try:
+            return self.read_inline(fn)
+        except sqlite3.OperationalError as err:
+            if "interrupted" not in str(err):
+                raise
+        finally:
+            self._inline_budget = _UNLIMITED
+        if len(self._slow) >= _MAX_SLOW:
+            self._slow.clear()
+        self._slow.add(key)
+        return await self.read(fn)
 
     def _past_deadline(self) -> int:
         deadline: float | None = getattr(self._local, "deadline", None)

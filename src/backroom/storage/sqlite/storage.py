@@ -262,7 +262,7 @@ class SqliteStorage:
         if query.ids is not None and len(query.ids) <= _INLINE_IDS:
             rows, total = self.engine.read_inline(run)
         else:
-            rows, total = await self.engine.read(run)
+            rows, total = await self.engine.read_adaptive(run, items_sql.sql)
         return Page([decode_row(coll, r) for r in rows], total)
 
     async def get_records(self, collection: Collection, ids: Sequence[str]) -> list[dict[str, Any]]:

@@ -1,5 +1,5 @@
-"""No read leaves a snapshot open: otherwise the WAL could never be checkpointed in full,
-and under steady writes it would grow without bound."""
+"""The SQLite engine: the WAL stays checkpointable and short under steady writes, and reads
+of unknown cost move off the event loop once they run long."""
 
 from __future__ import annotations
 
@@ -51,3 +51,29 @@ async def test_the_log_starts_over_under_steady_writes(tmp_path: Path) -> None:
             outside.close()
     # each commit appends two or three pages; 2,500 commits without a restart leave > 5,000
     assert 0 < frames < 3500
+
+
+async def test_a_read_of_unknown_cost_falls_back_to_the_pool_once_it_runs_long(
+    tmp_path: Path,
+) -> None:
+    from backroom.storage.sqlite.engine import SqliteEngine
+
+    engine = SqliteEngine(tmp_path / "data.db")
+    try:
+        engine.run_sync(lambda c: c.execute("CREATE TABLE t (x INTEGER)"))
+
+        def fill(c: sqlite3.Connection) -> None:
+            c.execute("BEGIN IMMEDIATE")
+            c.executemany("INSERT INTO t VALUES (?)", [(i,) for i in range(50_000)])
+            c.execute("COMMIT")
+
+        engine.run_sync(fill)
+        cheap = "SELECT x FROM t WHERE rowid = 7"
+        costly = "SELECT count(*) FROM t a WHERE x % 7 = 3"
+        assert await engine.read_adaptive(lambda c: c.execute(cheap).fetchall(), cheap) == [(6,)]
+        counted = await engine.read_adaptive(lambda c: c.execute(costly).fetchall(), costly)
+        assert counted == [(7143,)]
+        assert costly in engine._slow  # answered from the pool, and sent there from now on
+        assert cheap not in engine._slow
+    finally:
+        engine.close()
