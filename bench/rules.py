@@ -11,11 +11,9 @@ wrk to core 1. Writes the rules section of docs/benchmarks.md.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import random
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +21,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from run import LIST, Scenario, measure_all, table, write_doc
+from run import LIST, Scenario, arguments, side_by_side
 from seed import _create_all, seed
-from servers import EMAIL, PASSWORD, start_backroom, start_pocketbase
-from wrk import require_wrk
+from servers import EMAIL, PASSWORD, Server
 
 OWNED = "/api/collections/owned/records?page=1&perPage=20&sort=-created"
 
@@ -90,32 +87,16 @@ def scenarios(token: str) -> list[Scenario]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=int, default=10)
-    parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser = arguments(__doc__ or "")
     parser.add_argument("--owned", type=int, default=100_000)
-    parser.add_argument("--no-write", action="store_true", help="do not write docs/benchmarks.md")
     args = parser.parse_args()
-    require_wrk()
-    with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        servers = [start_backroom(work, 0), start_pocketbase(work, 0)]
-        try:
-            per_server = {}
-            for s in servers:
-                print(f"seeding {s.name} ...", flush=True)
-                data = asyncio.run(seed(s.base, EMAIL, PASSWORD, with_rule=True))
-                asyncio.run(seed_owned(s.base, data.token, data.user_ids, args.owned))
-                per_server[s.name] = scenarios(asyncio.run(user_token(s.base)))
-            results = measure_all(servers, per_server, args, work)
-        finally:
-            for s in servers:
-                s.stop()
-    rows = table(per_server["backroom"], results)
-    print("\n" + "\n".join(rows))
-    if not args.no_write:
-        write_doc(rows, args, "rules", "bench/rules.py")
+
+    def prepare(server: Server) -> list[Scenario]:
+        data = asyncio.run(seed(server.base, EMAIL, PASSWORD, with_rule=True))
+        asyncio.run(seed_owned(server.base, data.token, data.user_ids, args.owned))
+        return scenarios(asyncio.run(user_token(server.base)))
+
+    side_by_side(args, prepare, "rules", "bench/rules.py")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,24 +87,33 @@ def _cpu() -> str:
     return platform.processor() or "unknown"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def arguments(doc: str) -> argparse.ArgumentParser:
+    """The options every side-by-side run takes."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--posts", type=int, default=10_000)
     parser.add_argument("--no-write", action="store_true", help="do not write docs/benchmarks.md")
-    args = parser.parse_args()
+    return parser
+
+
+def side_by_side(
+    args: argparse.Namespace,
+    prepare: Callable[[Server], list[Scenario]],
+    section: str,
+    script: str,
+) -> None:
+    """Start both servers, let ``prepare`` seed each and name its scenarios, measure them,
+    print the table and write it into the ``section`` of docs/benchmarks.md."""
     require_wrk()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         servers = [start_backroom(work, 0), start_pocketbase(work, 0)]
         try:
-            seeded = {}
+            per_server = {}
             for s in servers:
                 print(f"seeding {s.name} ...", flush=True)
-                seeded[s.name] = asyncio.run(seed(s.base, EMAIL, PASSWORD, posts=args.posts))
-            per_server = {name: _scenarios(data.post_ids) for name, data in seeded.items()}
+                per_server[s.name] = prepare(s)
             results = measure_all(servers, per_server, args, work)
         finally:
             for s in servers:
@@ -111,7 +121,19 @@ def main() -> None:
     rows = table(per_server["backroom"], results)
     print("\n" + "\n".join(rows))
     if not args.no_write:
-        write_doc(rows, args, "results", "bench/run.py")
+        write_doc(rows, args, section, script)
+
+
+def main() -> None:
+    parser = arguments(__doc__ or "")
+    parser.add_argument("--posts", type=int, default=10_000)
+    args = parser.parse_args()
+
+    def prepare(server: Server) -> list[Scenario]:
+        seeded = asyncio.run(seed(server.base, EMAIL, PASSWORD, posts=args.posts))
+        return _scenarios(seeded.post_ids)
+
+    side_by_side(args, prepare, "results", "bench/run.py")
 
 
 def measure_all(

@@ -70,9 +70,18 @@ def read_claims_unverified(token: str) -> Mapping[str, Any] | None:
     return claims if isinstance(claims, dict) else None
 
 
-def verify_token(token: str, *, token_key: str, secret: str, token_type: str) -> bool:
-    """Whether ``token`` carries a valid signature by this key, is unexpired and of this type."""
-    claims = read_claims_unverified(token)
+def verify_token(
+    token: str,
+    *,
+    token_key: str,
+    secret: str,
+    token_type: str,
+    claims: Mapping[str, Any] | None = None,
+) -> bool:
+    """Whether ``token`` carries a valid signature by this key, is unexpired and of this type.
+    ``claims`` are the token's, already read by ``read_claims_unverified``."""
+    if claims is None:
+        claims = read_claims_unverified(token)
     if claims is None:
         return False
     signing_input, _, signature = token.rpartition(".")

@@ -74,10 +74,10 @@ class Resolver:
         self._prefix = f"q{zlib.crc32(key.encode())}_"
         self._joins = 0
 
-    def _param(self, source: ParamSource, modifier: str = "") -> ParamRef:
+    def _param(self, source: ParamSource, modifier: str = "", nullable: bool = False) -> ParamRef:
         name = f"{self._prefix}{len(self.params)}"
         self.params[name] = source
-        return ParamRef(name, modifier)
+        return ParamRef(name, modifier, nullable)
 
     def resolve(self, ident: Identifier | Literal | Call) -> Resolved:
         if isinstance(ident, Literal):
@@ -133,8 +133,7 @@ class Resolver:
         f = self.collection.field(name)
         if modifier in ("isset", "length", "each"):
             return self._param(_body_value(f, name, modifier), modifier)
-        value = self._param(_body_value(f, name, ""), modifier)
-        value = ParamRef(value.name, modifier, nullable=True)
+        value = self._param(_body_value(f, name, ""), modifier, nullable=True)
         if modifier == "changed":
             if f is None or f.type in _NEVER_FILTERABLE:
                 raise FilterError(f"unknown field {name!r}")

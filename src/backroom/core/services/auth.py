@@ -149,6 +149,7 @@ class AuthService:
             token_key=str(record.get("tokenKey", "")),
             secret=secret,
             token_type=TOKEN_TYPE_AUTH,
+            claims=claims,
         ):
             return None
         return AuthInfo(c.id, c.name, record)

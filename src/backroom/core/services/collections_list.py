@@ -7,7 +7,6 @@ full definitions held in the schema.
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +17,7 @@ from backroom.core.fields.registry import field_from_json
 from backroom.core.ports import RecordQuery, Storage
 from backroom.core.records.projection import parse_fields, project
 from backroom.core.rules import compile_filter, compile_sort
-from backroom.core.services.records import DEFAULT_PER_PAGE, MAX_PER_PAGE, ListParams
+from backroom.core.services.records import ListParams, list_envelope
 
 __all__ = ["CATALOG", "list_collections"]
 
@@ -49,8 +48,7 @@ async def list_collections(
     filters = [compile_filter(p.filter, CATALOG, schema, superuser=True)] if p.filter else []
     sort = compile_sort(p.sort, CATALOG, schema, superuser=True) if p.sort else _BY_CREATION
     proj = parse_fields(p.fields) if p.fields else None
-    page = max(p.page, 1)
-    per_page = DEFAULT_PER_PAGE if p.per_page <= 0 else min(p.per_page, MAX_PER_PAGE)
+    page, per_page = p.window()
     bind: dict[str, Any] = {}
     for plan in filters:
         bind.update(plan.bind_values(ctx, now))
@@ -66,11 +64,4 @@ async def list_collections(
     result = await storage.query(query)
     found = (schema.get(row["id"]) for row in result.items)
     items = [public_collection_json(c) for c in found if c is not None]
-    total = result.total
-    return {
-        "page": page,
-        "perPage": per_page,
-        "totalItems": total,
-        "totalPages": -1 if total < 0 else math.ceil(total / per_page),
-        "items": project(items, proj),
-    }
+    return list_envelope(page, per_page, result.total, project(items, proj))

@@ -20,7 +20,7 @@ from backroom.core.services.relations import check_relations, delete_with_refere
 from backroom.core.services.secrets import hash_password_fields, prepare_auth_record
 from backroom.errors import ErrorDetail, ForbiddenError, NotFoundError, ValidationError
 
-__all__ = ["ListParams", "RecordService"]
+__all__ = ["ListParams", "RecordService", "list_envelope"]
 
 DEFAULT_PER_PAGE = 30
 MAX_PER_PAGE = 1000
@@ -42,6 +42,22 @@ class ListParams:
     expand: str = ""
     fields: str = ""
     skip_total: bool = False
+
+    def window(self) -> tuple[int, int]:
+        """(page, perPage) as answered: page at least 1, perPage defaulted and clamped."""
+        per_page = DEFAULT_PER_PAGE if self.per_page <= 0 else min(self.per_page, MAX_PER_PAGE)
+        return max(self.page, 1), per_page
+
+
+def list_envelope(page: int, per_page: int, total: int, items: list[Any]) -> dict[str, Any]:
+    """PocketBase's list answer; a total of -1 (skipTotal) gives -1 pages."""
+    return {
+        "page": page,
+        "perPage": per_page,
+        "totalItems": total,
+        "totalPages": -1 if total < 0 else math.ceil(total / per_page),
+        "items": items,
+    }
 
 
 _SUPERUSER_ONLY_IDENTIFIERS = ("@collection.", "@request.")
@@ -91,8 +107,7 @@ class RecordService:
         sort = self._access.sort(c, p.sort, ctx) if p.sort else None
         expand = parse_expand(p.expand) if p.expand else None
         proj = parse_fields(p.fields) if p.fields else None
-        page = max(p.page, 1)
-        per_page = DEFAULT_PER_PAGE if p.per_page <= 0 else min(p.per_page, MAX_PER_PAGE)
+        page, per_page = p.window()
         query = RecordQuery(
             c,
             filters,
@@ -104,14 +119,7 @@ class RecordService:
         )
         result = await self._storage.query(query)
         items = await self._expander.serialize(ctx, c, result.items, expand)
-        total = result.total
-        return {
-            "page": page,
-            "perPage": per_page,
-            "totalItems": total,
-            "totalPages": -1 if total < 0 else math.ceil(total / per_page),
-            "items": project(items, proj),
-        }
+        return list_envelope(page, per_page, result.total, project(items, proj))
 
     async def _visible(
         self, ctx: RequestContext, c: Collection, rule: str, rid: str

@@ -23,6 +23,13 @@ def new_token_key() -> str:
     return random_string(50, _TOKEN_KEY_ALPHABET)
 
 
+def _password_error(f: Any, value: Any, fctx: FieldContext) -> ErrorDetail | None:
+    """What is wrong with a plain password sent for field ``f`` (None when nothing is)."""
+    if not isinstance(value, str):
+        return ErrorDetail("validation_invalid_value", "Invalid value.")
+    return None if f is None else f.validate(value, fctx)
+
+
 async def prepare_auth_record(
     c: Collection,
     record: dict[str, Any],
@@ -55,17 +62,14 @@ async def prepare_auth_record(
         if old is None and password_field is not None:
             errors["password"] = _REQUIRED
         return errors
+    fctx = FieldContext(is_new=old is None, is_superuser=ctx.is_superuser)
+    err = _password_error(password_field, password, fctx)
+    if err is not None:
+        errors["password"] = err
     if not isinstance(password, str):
-        errors["password"] = ErrorDetail("validation_invalid_value", "Invalid value.")
         return errors
-    if password_field is not None:
-        err = password_field.validate(
-            password, FieldContext(is_new=old is None, is_superuser=ctx.is_superuser)
-        )
-        if err is not None:
-            errors["password"] = err
     if body.get("passwordConfirm") != password:
-        errors["passwordConfirm"] = ErrorDetail("validation_values_mismatch", "Values don't match.")
+        errors["passwordConfirm"] = _MISMATCH
     if old is not None and not manager:
         old_password = body.get("oldPassword")
         if not isinstance(old_password, str) or not old_password:
@@ -101,10 +105,7 @@ async def hash_password_fields(
             if getattr(f, "required", False) and not (old or {}).get(f.name):
                 errors[f.name] = _REQUIRED
             continue
-        if not isinstance(value, str):
-            errors[f.name] = ErrorDetail("validation_invalid_value", "Invalid value.")
-            continue
-        err = f.validate(value, fctx)
+        err = _password_error(f, value, fctx)
         if err is not None:
             errors[f.name] = err
             continue
