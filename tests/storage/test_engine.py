@@ -3,9 +3,12 @@ of unknown cost move off the event loop once they run long."""
 
 from __future__ import annotations
 
+import platform
 import sqlite3
+import sys
 from pathlib import Path
 
+from backroom.storage.sqlite.driver import sqlite3 as driver
 from backroom.testing import running_app
 
 
@@ -77,3 +80,12 @@ async def test_a_read_of_unknown_cost_falls_back_to_the_pool_once_it_runs_long(
         assert cheap not in engine._slow
     finally:
         engine.close()
+
+
+def test_runs_on_the_bundled_sqlite_where_a_wheel_exists() -> None:
+    """Linux on x86-64 installs pysqlite3-binary; the adapter must be using it there."""
+    if sys.platform == "linux" and platform.machine() == "x86_64":
+        assert driver.__name__ == "pysqlite3.dbapi2"
+        assert driver.sqlite_version_info >= (3, 51)
+    else:
+        assert driver is sqlite3

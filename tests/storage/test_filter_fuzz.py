@@ -3,7 +3,6 @@ and injection strings must match only rows that literally hold them."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +20,7 @@ from backroom.core.rules import compile_filter
 from backroom.storage.sql import ddl
 from backroom.storage.sql.compiled import compile_sql
 from backroom.storage.sql_filter import render_where
+from backroom.storage.sqlite.driver import sqlite3
 
 DIALECT = sqlite_dialect.dialect()
 TITLES = ["apple", "Apple pie", "banana", "", "x' OR 1=1--", 'a") || 1=1 || ("', "kiwi"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,6 +20,7 @@ from backroom.core.fields.registry import field_from_json
 from backroom.core.rules import FilterError, compile_filter, compile_sort
 from backroom.storage.sql import ddl
 from backroom.storage.sql_filter import render_order_by, render_where
+from backroom.storage.sqlite.driver import sqlite3
 
 DIALECT = sqlite_dialect.dialect()
 NOW = datetime.now(UTC)

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
-import json
 import time
 from collections.abc import Mapping
 from typing import Any
 
 import jwt
+import orjson
 
 __all__ = ["TOKEN_TYPE_AUTH", "issue_token", "read_claims_unverified", "verify_token"]
 
@@ -61,8 +60,8 @@ def read_claims_unverified(token: str) -> Mapping[str, Any] | None:
     if len(parts) != 3 or len(token) > _MAX_TOKEN_LENGTH:
         return None
     try:
-        header = json.loads(_b64decode(parts[0]))
-        claims = json.loads(_b64decode(parts[1]))
+        header = orjson.loads(_b64decode(parts[0]))
+        claims = orjson.loads(_b64decode(parts[1]))
     except (ValueError, binascii.Error):
         return None
     if not isinstance(header, dict) or header.get("alg") != _ALGORITHM:
@@ -85,7 +84,7 @@ def verify_token(
     if claims is None:
         return False
     signing_input, _, signature = token.rpartition(".")
-    expected = hmac.new(_key(token_key, secret), signing_input.encode(), hashlib.sha256).digest()
+    expected = hmac.digest(_key(token_key, secret), signing_input.encode(), "sha256")
     try:
         given = _b64decode(signature)
     except (ValueError, binascii.Error):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
+from backroom.storage.sqlite.driver import sqlite3
 
 __all__ = ["MIGRATIONS", "migrate"]
 

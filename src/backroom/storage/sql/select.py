@@ -25,20 +25,23 @@ def _order(q: RecordQuery, c: Any, table: Any) -> list[Any]:
     return render_order_by(q.sort, c, table)
 
 
+def _ids_kind(q: RecordQuery) -> str | None:
+    return None if q.ids is None else ("one" if len(q.ids) == 1 else "many")
+
+
 class SelectBuilder:
     def __init__(self, cache: StatementCache) -> None:
         self._cache = cache
 
     def _key(self, q: RecordQuery) -> tuple[Any, ...]:
-        ids_kind = None if q.ids is None else ("one" if len(q.ids) == 1 else "many")
         return (
             "select",
             q.collection.id,
             q.collection.version,
             tuple(_plan_key(p) for p in q.filters),
             None if q.sort is None else _plan_key(q.sort),
-            ids_kind,
-            q.limit is not None,
+            _ids_kind(q),
+            q.limit,
             None if q.referencing is None else q.referencing[0],
         )
 
@@ -76,6 +79,7 @@ class SelectBuilder:
     def build(self, q: RecordQuery) -> tuple[CompiledSQL, CompiledSQL | None]:
         c = q.collection
         key = self._key(q)
+        single = _ids_kind(q) == "one"
 
         def items() -> sa.Select[Any]:
             table = sa.table(c.name, *(sa.column(f.name) for f in c.fields))
@@ -83,6 +87,17 @@ class SelectBuilder:
             order = _order(q, c, table)
             if q.limit is None:
                 return sa.select(*columns).where(*self._where(q, table)).order_by(*order)
+            # The limit is written into the SQL: SQLite plans with a bound limit's value and
+            # so prepares the statement again on every execution. Limits are few (perPage).
+            limit: sa.ColumnElement[Any] = sa.literal_column(str(int(q.limit)))
+            if single:
+                return (
+                    sa.select(*columns)
+                    .where(*self._where(q, table))
+                    .order_by(*order)
+                    .limit(limit)
+                    .offset(sa.bindparam("__offset"))
+                )
             # Late row lookup: sort and page over ids only, then read the page's full rows,
             # so the sorter never carries whole records.
             inner = sa.table(c.name, *(sa.column(f.name) for f in c.fields)).alias("__page")
@@ -90,7 +105,7 @@ class SelectBuilder:
                 sa.select(inner.c.id)
                 .where(*self._where(q, inner))
                 .order_by(*_order(q, c, inner))
-                .limit(sa.bindparam("__limit"))
+                .limit(limit)
                 .offset(sa.bindparam("__offset"))
             )
             return (
@@ -115,6 +130,5 @@ class SelectBuilder:
         if q.referencing is not None:
             values["__refs"] = json.dumps(list(q.referencing[1]))
         if q.limit is not None:
-            values["__limit"] = q.limit
             values["__offset"] = q.offset
         return values

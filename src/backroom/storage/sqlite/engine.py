@@ -9,7 +9,6 @@ thread with its own connection.
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from backroom.errors import QueryTimeoutError
+from backroom.storage.sqlite.driver import sqlite3
 from backroom.storage.sqlite.functions import register
 
 __all__ = ["SqliteEngine"]

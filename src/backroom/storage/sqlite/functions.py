@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-import sqlite3
+
+from backroom.storage.sqlite.driver import sqlite3
 
 __all__ = ["EARTH_RADIUS_KM", "geo_distance", "register"]
 

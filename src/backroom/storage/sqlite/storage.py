@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -22,6 +21,7 @@ from backroom.storage.sql import ddl
 from backroom.storage.sql.compiled import CompiledSQL, StatementCache
 from backroom.storage.sql.records import RecordStatements, decode_row, encode_record
 from backroom.storage.sql.select import SelectBuilder
+from backroom.storage.sqlite.driver import sqlite3
 from backroom.storage.sqlite.engine import SqliteEngine
 
 __all__ = ["SqliteStorage"]
@@ -266,8 +266,12 @@ class SqliteStorage:
         return Page([decode_row(coll, r) for r in rows], total)
 
     async def get_records(self, collection: Collection, ids: Sequence[str]) -> list[dict[str, Any]]:
-        stmt = self.statements.by_ids(collection)
-        params = stmt.params({"ids": json.dumps(list(ids))})
+        if len(ids) == 1:  # a token's owner, a relation: the plain key lookup is cheapest
+            stmt = self.statements.by_id(collection)
+            params = stmt.params({"id": ids[0]})
+        else:
+            stmt = self.statements.by_ids(collection)
+            params = stmt.params({"ids": json.dumps(list(ids))})
 
         def run(c: sqlite3.Connection) -> list[Any]:
             return c.execute(stmt.sql, params).fetchall()
