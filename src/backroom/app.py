@@ -11,11 +11,13 @@ from typing import Any
 from backroom.core.clock import SystemClock
 from backroom.core.collections.model import Schema
 from backroom.core.collections.system import superusers_collection, users_collection
+from backroom.core.ratelimit import RateLimiter
 from backroom.core.services.access import Access
 from backroom.core.services.auth import AuthService
 from backroom.core.services.collections import CollectionService
 from backroom.core.services.records import RecordService
 from backroom.hashing import Argon2Hasher
+from backroom.http.client_ip import TrustedProxy
 from backroom.settings import Settings
 from backroom.storage.sqlite.storage import SqliteStorage
 
@@ -45,7 +47,9 @@ class Backroom:
         self.records = RecordService(
             self.schema, self.storage, self.clock, self.hasher, self.access
         )
-        self.auth = AuthService(self.schema, self.storage, self.hasher, self.access)
+        self.limiter = RateLimiter()
+        self.trusted_proxy = TrustedProxy()
+        self.auth = AuthService(self.schema, self.storage, self.hasher, self.access, self.limiter)
         self._started = False
 
     async def start(self) -> None:

@@ -125,6 +125,12 @@ class TooLargeError(BackroomError):
 class TooManyRequestsError(BackroomError):
     default_message = "Too Many Requests."
 
+    def __init__(
+        self, message: str | None = None, data: ErrorData | None = None, *, retry_after: float = 1
+    ) -> None:
+        super().__init__(message, data)
+        self.retry_after = retry_after
+
 
 class UnavailableError(BackroomError):
     default_message = "Service temporarily unavailable."

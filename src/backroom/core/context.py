@@ -34,6 +34,7 @@ class RequestContext:
     headers: Mapping[str, str] = field(default_factory=dict)
     query: Mapping[str, str] = field(default_factory=dict)
     body: Mapping[str, Any] = field(default_factory=dict)
+    client_ip: str = ""  # not visible to rules; for per-address limits and logs
 
     @property
     def is_superuser(self) -> bool:

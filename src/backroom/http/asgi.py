@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import MutableMapping
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -12,8 +13,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from backroom.errors import BackroomError
+from backroom.http.context import scope_auth
 from backroom.http.handlers import auth, collections, health, records
 from backroom.http.middleware import HeadersMiddleware
+from backroom.http.ratelimit import RateLimitMiddleware
 from backroom.http.responses import error_response, plain_error
 
 if TYPE_CHECKING:
@@ -80,4 +83,9 @@ def create_asgi(backroom: Backroom, *, debug: bool = False) -> HeadersMiddleware
         lifespan=backroom.lifespan,
     )
     app.state.backroom = backroom
-    return HeadersMiddleware(app, backroom.settings.origins)
+
+    async def signed_in(scope: MutableMapping[str, Any]) -> bool:
+        return await scope_auth(backroom, scope) is not None
+
+    limited = RateLimitMiddleware(app, backroom.limiter, lambda: backroom.trusted_proxy, signed_in)
+    return HeadersMiddleware(limited, backroom.settings.origins)

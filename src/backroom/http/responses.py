@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import orjson
@@ -45,7 +46,10 @@ def status_for(err: BackroomError) -> int:
 
 def error_response(err: BackroomError) -> JSON:
     status = status_for(err)
-    headers = {"Retry-After": "1"} if status in (429, 503) else None
+    headers = None
+    if status in (429, 503):
+        wait = err.retry_after if isinstance(err, TooManyRequestsError) else 1
+        headers = {"Retry-After": str(max(1, math.ceil(wait)))}
     return JSON(
         {"status": status, "message": err.message, "data": err.data_json()},
         status_code=status,

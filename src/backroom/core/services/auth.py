@@ -14,6 +14,7 @@ from backroom.core.auth.tokens import (
 from backroom.core.collections.model import Collection, Schema
 from backroom.core.context import AuthInfo, RequestContext
 from backroom.core.ports import Hasher, RecordQuery, Storage
+from backroom.core.ratelimit import RateLimiter
 from backroom.core.records.serialize import record_json
 from backroom.core.services.access import Access
 from backroom.errors import BadRequestError, ErrorDetail, ForbiddenError, ValidationError
@@ -31,11 +32,19 @@ def _auth_option(c: Collection, name: str) -> Mapping[str, Any]:
 
 
 class AuthService:
-    def __init__(self, schema: Schema, storage: Storage, hasher: Hasher, access: Access) -> None:
+    def __init__(
+        self,
+        schema: Schema,
+        storage: Storage,
+        hasher: Hasher,
+        access: Access,
+        limiter: RateLimiter | None = None,
+    ) -> None:
         self._schema = schema
         self._storage = storage
         self._hasher = hasher
         self._access = access
+        self._limiter = limiter or RateLimiter()
 
     async def _check_auth_rule(
         self, c: Collection, record: Mapping[str, Any], ctx: RequestContext
@@ -108,9 +117,12 @@ class AuthService:
             if field not in fields:
                 raise BadRequestError(_FAILED)
             fields = [field]
+        account = f"{c.id}:{identity.lower()}"
+        self._limiter.check_failures(account, ctx.client_ip)
         record = await self._find_by_identity(c, fields, identity)
         hashed = str(record.get("password", "")) if record else ""
         if not await self._hasher.verify(password, hashed) or record is None:
+            self._limiter.count_failure(account, ctx.client_ip)
             raise BadRequestError(_FAILED)
         auth = AuthInfo(c.id, c.name, record)
         out_ctx = RequestContext(
@@ -120,6 +132,7 @@ class AuthService:
             query=ctx.query,
             body=ctx.body,
             context="password",
+            client_ip=ctx.client_ip,
         )
         await self._check_auth_rule(c, record, out_ctx)
         return {"token": self.issue(c, record), "record": record_json(c, record, out_ctx)}

@@ -85,19 +85,13 @@ class SelectBuilder:
             table = sa.table(c.name, *(sa.column(f.name) for f in c.fields))
             columns = [table.c[f.name] for f in c.fields]
             order = _order(q, c, table)
+            if single:  # one id: at most one row, nothing to order or page
+                return sa.select(*columns).where(*self._where(q, table))
             if q.limit is None:
                 return sa.select(*columns).where(*self._where(q, table)).order_by(*order)
             # The limit is written into the SQL: SQLite plans with a bound limit's value and
             # so prepares the statement again on every execution. Limits are few (perPage).
             limit: sa.ColumnElement[Any] = sa.literal_column(str(int(q.limit)))
-            if single:
-                return (
-                    sa.select(*columns)
-                    .where(*self._where(q, table))
-                    .order_by(*order)
-                    .limit(limit)
-                    .offset(sa.bindparam("__offset"))
-                )
             # Late row lookup: sort and page over ids only, then read the page's full rows,
             # so the sorter never carries whole records.
             inner = sa.table(c.name, *(sa.column(f.name) for f in c.fields)).alias("__page")
@@ -129,6 +123,6 @@ class SelectBuilder:
                 values["__ids"] = json.dumps(list(q.ids))
         if q.referencing is not None:
             values["__refs"] = json.dumps(list(q.referencing[1]))
-        if q.limit is not None:
+        if q.limit is not None and _ids_kind(q) != "one":
             values["__offset"] = q.offset
         return values
