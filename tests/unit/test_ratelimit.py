@@ -183,3 +183,21 @@ def test_failed_logins_are_also_capped_per_address_across_accounts() -> None:
     with pytest.raises(TooManyRequestsError):
         limiter.check_failures("users:new@example.com", "10.0.0.1")
     limiter.check_failures("users:new@example.com", "10.0.0.2")
+
+
+def test_settings_configure_the_rules_and_the_excluded_addresses() -> None:
+    limiter = RateLimiter(FixedWindows(clock=FakeClock()))
+    limiter.configure_from(
+        {
+            "enabled": True,
+            "rules": [{"label": "/api/", "maxRequests": 1, "duration": 60, "audience": ""}],
+            "excludedIPs": ["10.0.0.9"],
+        }
+    )
+    for _ in range(3):
+        limiter.check("10.0.0.9", (), "GET", "/api/health", False)
+    limiter.check("10.0.0.1", (), "GET", "/api/health", False)
+    with pytest.raises(TooManyRequestsError):
+        limiter.check("10.0.0.1", (), "GET", "/api/health", False)
+    limiter.configure_from({"enabled": False, "rules": []})
+    limiter.check("10.0.0.1", (), "GET", "/api/health", False)

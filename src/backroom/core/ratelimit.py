@@ -218,10 +218,20 @@ class RateLimiter:
         self._windows = windows or FixedWindows()
         self.enabled = True
         self._book = RuleBook(DEFAULT_RULES)
+        self._excluded: frozenset[str] = frozenset()
 
-    def configure(self, enabled: bool, rules: Iterable[RateLimitRule]) -> None:
+    def configure(
+        self, enabled: bool, rules: Iterable[RateLimitRule], excluded: Iterable[str] = ()
+    ) -> None:
         self.enabled = enabled
         self._book = RuleBook(rules)
+        self._excluded = frozenset(excluded)
+
+    def configure_from(self, raw: Mapping[str, Any]) -> None:
+        """Apply the ``rateLimits`` section of the settings."""
+        rules = [RateLimitRule.from_json(r) for r in raw.get("rules") or () if isinstance(r, dict)]
+        excluded = [str(ip) for ip in raw.get("excludedIPs") or ()]
+        self.configure(bool(raw.get("enabled", False)), rules, excluded)
 
     @property
     def needs_auth(self) -> bool:
@@ -230,7 +240,7 @@ class RateLimiter:
 
     def check(self, client: str, tags: Sequence[str], method: str, path: str, authed: bool) -> None:
         """Count the request against its rule; raise TooManyRequestsError past the limit."""
-        if not self.enabled or not self._book:
+        if not self.enabled or not self._book or client in self._excluded:
             return
         rule = self._book.find(tags, method, path, authed)
         if rule is None:
@@ -248,7 +258,7 @@ class RateLimiter:
 
     def check_failures(self, account: str, client: str) -> None:
         """Refuse a sign-in once this address has failed too often, for this account or all."""
-        if not self.enabled:
+        if not self.enabled or client in self._excluded:
             return
         for key, rule in self._failure_keys(account, client):
             wait = self._windows.peek(key, rule.max_requests, rule.duration)
