@@ -14,6 +14,7 @@ from backroom.core.collections.system import superusers_collection, users_collec
 from backroom.core.services.access import Access
 from backroom.core.services.auth import AuthService
 from backroom.core.services.collections import CollectionService
+from backroom.core.services.impersonation import Impersonation
 from backroom.core.services.records import RecordService
 from backroom.hashing import Argon2Hasher
 from backroom.settings import Settings
@@ -45,7 +46,10 @@ class Backroom:
         self.records = RecordService(
             self.schema, self.storage, self.clock, self.hasher, self.access
         )
-        self.auth = AuthService(self.schema, self.storage, self.hasher, self.access)
+        self.auth = AuthService(
+            self.schema, self.storage, self.hasher, self.access, settings.session_max_age
+        )
+        self.impersonation = Impersonation(self.schema, self.storage, self.auth)
         self._started = False
 
     async def start(self) -> None:

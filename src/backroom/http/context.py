@@ -12,7 +12,7 @@ from backroom.core.context import RequestContext
 if TYPE_CHECKING:
     from backroom.app import Backroom
 
-__all__ = ["app_of", "request_context"]
+__all__ = ["app_of", "bearer_token", "request_context"]
 
 
 def app_of(request: Request) -> Backroom:
@@ -20,7 +20,7 @@ def app_of(request: Request) -> Backroom:
     return app
 
 
-def _token(request: Request) -> str:
+def bearer_token(request: Request) -> str:
     raw = request.headers.get("authorization", "").strip()
     if raw[:7].lower() == "bearer ":
         raw = raw[7:].strip()
@@ -30,7 +30,7 @@ def _token(request: Request) -> str:
 async def request_context(
     request: Request, body: Mapping[str, Any] | None = None
 ) -> RequestContext:
-    token = _token(request)
+    token = bearer_token(request)
     auth = await app_of(request).auth.authenticate(token) if token else None
     return RequestContext(
         auth=auth,
