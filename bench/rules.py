@@ -65,7 +65,7 @@ async def user_token(base: str) -> str:
     async with httpx.AsyncClient(base_url=base, timeout=60) as client:
         resp = await client.post(
             "/api/collections/users/auth-with-password",
-            json={"identity": "user0@example.com", "password": "password123"},
+            json={"identity": "user0@example.com", "password": "s3cret-pw-1"},
         )
         resp.raise_for_status()
         return str(resp.json()["token"])

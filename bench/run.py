@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -40,6 +40,7 @@ class Scenario:
     paths: list[str]
     bar: float | None
     token: str = ""  # sent as Authorization when set
+    env: dict[str, str] = field(default_factory=dict)  # more variables for the wrk script
 
 
 def _scenarios(post_ids: list[str]) -> list[Scenario]:
@@ -55,7 +56,7 @@ def _scenarios(post_ids: list[str]) -> list[Scenario]:
 def _measure(server: Server, sc: Scenario, args: argparse.Namespace, work: Path) -> WrkResult:
     paths = work / f"paths-{server.name}.txt"
     paths.write_text("\n".join(sc.paths) + "\n")
-    env = {**os.environ, "BENCH_PATHS": str(paths), "BENCH_TOKEN": sc.token}
+    env = {**os.environ, "BENCH_PATHS": str(paths), "BENCH_TOKEN": sc.token, **sc.env}
     run_wrk(
         server.base, script=sc.script, env=env, duration=2, connections=args.connections, core=1
     )
@@ -102,9 +103,11 @@ def side_by_side(
     prepare: Callable[[Server], list[Scenario]],
     section: str,
     script: str,
+    extra: Callable[[list[Server], Path], list[str]] | None = None,
 ) -> None:
     """Start both servers, let ``prepare`` seed each and name its scenarios, measure them,
-    print the table and write it into the ``section`` of docs/benchmarks.md."""
+    print the table and write it into the ``section`` of docs/benchmarks.md. ``extra``
+    measures more while the servers still run and returns lines to add below the table."""
     require_wrk()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -115,10 +118,11 @@ def side_by_side(
                 print(f"seeding {s.name} ...", flush=True)
                 per_server[s.name] = prepare(s)
             results = measure_all(servers, per_server, args, work)
+            more = extra(servers, work) if extra is not None else []
         finally:
             for s in servers:
                 s.stop()
-    rows = table(per_server["backroom"], results)
+    rows = table(per_server["backroom"], results) + more
     print("\n" + "\n".join(rows))
     if not args.no_write:
         write_doc(rows, args, section, script)

@@ -75,8 +75,8 @@ async def seed(
         user_bodies = [
             {
                 "email": f"user{i}@example.com",
-                "password": "password123",
-                "passwordConfirm": "password123",
+                "password": "s3cret-pw-1",
+                "passwordConfirm": "s3cret-pw-1",
                 "name": f"User {i}",
             }
             for i in range(users)

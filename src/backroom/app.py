@@ -15,6 +15,7 @@ from backroom.core.ratelimit import RateLimiter
 from backroom.core.services.access import Access
 from backroom.core.services.auth import AuthService
 from backroom.core.services.collections import CollectionService
+from backroom.core.services.impersonation import Impersonation
 from backroom.core.services.records import RecordService
 from backroom.hashing import Argon2Hasher
 from backroom.http.client_ip import TrustedProxy
@@ -49,7 +50,15 @@ class Backroom:
         )
         self.limiter = RateLimiter()
         self.trusted_proxy = TrustedProxy()
-        self.auth = AuthService(self.schema, self.storage, self.hasher, self.access, self.limiter)
+        self.auth = AuthService(
+            self.schema,
+            self.storage,
+            self.hasher,
+            self.access,
+            self.limiter,
+            settings.session_max_age,
+        )
+        self.impersonation = Impersonation(self.schema, self.storage, self.auth)
         self._started = False
 
     async def start(self) -> None:

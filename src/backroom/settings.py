@@ -31,6 +31,7 @@ class Settings:
     readers: int = field(default_factory=lambda: int(_env("readers", "2")))
     body_limit: int = field(default_factory=lambda: int(_env("body_limit", str(32 << 20))))
     query_timeout: float = field(default_factory=lambda: float(_env("query_timeout", "5")))
+    session_max_age: int = field(default_factory=lambda: int(_env("session_max_age", "0")))
     origins: tuple[str, ...] = field(
         default_factory=lambda: tuple(
             o.strip() for o in _env("origins", "*").split(",") if o.strip()

@@ -186,7 +186,7 @@ async def test_secrets_cannot_be_probed_through_filter_or_sort(
 
 async def test_hidden_fields_never_reach_the_json(app: TestApp) -> None:
     """Row R5: fields=*,password,tokenKey,email returns none of them to another user."""
-    body = {"email": "h@example.com", "password": "password123", "passwordConfirm": "password123"}
+    body = {"email": "h@example.com", "password": "s3cret-pw-1", "passwordConfirm": "s3cret-pw-1"}
     created = await app.client.post("/api/collections/users/records", json=body)
     assert created.is_success
     rid = created.json()["id"]

@@ -39,12 +39,12 @@ async def test_a_guest_gets_401_and_a_user_gets_403_on_collections(app: TestApp)
         "message": "The request requires valid record authorization token.",
         "data": {},
     }
-    user = {"email": "u@example.com", "password": "password123", "passwordConfirm": "password123"}
+    user = {"email": "u@example.com", "password": "s3cret-pw-1", "passwordConfirm": "s3cret-pw-1"}
     created = await app.client.post("/api/collections/users/records", json=user)
     assert created.status_code == 200, created.text
     login = await app.client.post(
         "/api/collections/users/auth-with-password",
-        json={"identity": "u@example.com", "password": "password123"},
+        json={"identity": "u@example.com", "password": "s3cret-pw-1"},
     )
     assert login.status_code == 200, login.text
     forbidden = await app.client.get(

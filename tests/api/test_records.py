@@ -234,7 +234,7 @@ async def test_a_relation_to_a_missing_record_is_refused(blog: TestApp) -> None:
 
 
 async def test_hidden_and_secret_fields_never_leave_the_server(app: TestApp) -> None:
-    user = {"email": "u@example.com", "password": "password123", "passwordConfirm": "password123"}
+    user = {"email": "u@example.com", "password": "s3cret-pw-1", "passwordConfirm": "s3cret-pw-1"}
     created = await app.client.post("/api/collections/users/records", json=user)
     assert created.status_code == 200, created.text
     body = created.json()

@@ -9,7 +9,7 @@ import pytest
 
 from backroom.testing import TestApp
 
-PASSWORD = "password123"
+PASSWORD = "s3cret-pw-1"
 POSTS = "/api/collections/posts/records"
 COMMENTS = "/api/collections/comments/records"
 READ = (

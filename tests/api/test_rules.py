@@ -13,12 +13,12 @@ NOTES = "/api/collections/notes/records"
 
 
 async def _user(app: TestApp, email: str) -> tuple[str, dict[str, str]]:
-    body = {"email": email, "password": "password123", "passwordConfirm": "password123"}
+    body = {"email": email, "password": "s3cret-pw-1", "passwordConfirm": "s3cret-pw-1"}
     created = await app.client.post("/api/collections/users/records", json=body)
     assert created.status_code == 200, created.text
     login = await app.client.post(
         "/api/collections/users/auth-with-password",
-        json={"identity": email, "password": "password123"},
+        json={"identity": email, "password": "s3cret-pw-1"},
     )
     assert login.status_code == 200, login.text
     return created.json()["id"], {"Authorization": login.json()["token"]}
@@ -128,7 +128,7 @@ async def test_a_password_change_signs_out_old_tokens(app: TestApp) -> None:
     change = {
         "password": "new-password-1",
         "passwordConfirm": "new-password-1",
-        "oldPassword": "password123",
+        "oldPassword": "s3cret-pw-1",
     }
     r = await app.client.patch(
         f"/api/collections/users/records/{uid}", headers=headers, json=change

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -53,7 +54,13 @@ def _login(name: str, base: str) -> Target:
 
 @pytest.fixture(scope="session")
 def targets(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Target, Target]]:
-    work = tmp_path_factory.mktemp("compat")
+    with server_pair(tmp_path_factory.mktemp("compat")) as pair:
+        yield pair
+
+
+@contextmanager
+def server_pair(work: Path) -> Iterator[tuple[Target, Target]]:
+    """PocketBase and Backroom, fresh in ``work``, each with the same superuser logged in."""
     pb_flags = ["--dir", str(work / "pb_data"), "--migrationsDir", str(work / "pb_migrations")]
     pb = str(BIN / "pocketbase")
     subprocess.run(

@@ -45,7 +45,7 @@ def _serve(data: Path) -> tuple[subprocess.Popen[bytes], str]:
 def test_acknowledged_creates_survive_kill_9(tmp_path: Path) -> None:
     data = tmp_path / "br_data"
     subprocess.run(
-        [str(BIN), "superuser", "upsert", "a@example.com", "password123", "--dir", str(data)],
+        [str(BIN), "superuser", "upsert", "a@example.com", "s3cret-pw-1", "--dir", str(data)],
         check=True,
         capture_output=True,
     )
@@ -56,7 +56,7 @@ def test_acknowledged_creates_survive_kill_9(tmp_path: Path) -> None:
         with httpx.Client(base_url=base, timeout=10) as http:
             token = http.post(
                 "/api/collections/_superusers/auth-with-password",
-                json={"identity": "a@example.com", "password": "password123"},
+                json={"identity": "a@example.com", "password": "s3cret-pw-1"},
             ).json()["token"]
             body = {"name": "ledger", "createRule": "", "fields": [{"name": "n", "type": "number"}]}
             assert http.post("/api/collections", json=body, headers={"Authorization": token})

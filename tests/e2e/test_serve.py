@@ -28,7 +28,7 @@ def _free_port() -> int:
 def server(tmp_path: Path) -> Iterator[str]:
     data = tmp_path / "br_data"
     subprocess.run(
-        [str(BIN), "superuser", "upsert", "admin@example.com", "password123", "--dir", str(data)],
+        [str(BIN), "superuser", "upsert", "admin@example.com", "s3cret-pw-1", "--dir", str(data)],
         check=True,
         capture_output=True,
     )
@@ -62,7 +62,7 @@ def test_a_superuser_made_by_the_cli_logs_in_and_manages_data_over_tcp(server: s
     with httpx.Client(base_url=server, timeout=10) as http:
         auth = http.post(
             "/api/collections/_superusers/auth-with-password",
-            json={"identity": "admin@example.com", "password": "password123"},
+            json={"identity": "admin@example.com", "password": "s3cret-pw-1"},
         )
         assert auth.status_code == 200
         su = {"Authorization": auth.json()["token"]}
@@ -106,8 +106,8 @@ def test_serve_without_a_superuser_says_how_to_create_one(tmp_path: Path) -> Non
 @pytest.mark.parametrize(
     "args",
     [
-        ["--dir", "{dir}", "superuser", "upsert", "a@example.com", "password123"],
-        ["superuser", "upsert", "a@example.com", "password123", "--dir", "{dir}"],
+        ["--dir", "{dir}", "superuser", "upsert", "a@example.com", "s3cret-pw-1"],
+        ["superuser", "upsert", "a@example.com", "s3cret-pw-1", "--dir", "{dir}"],
     ],
     ids=["--dir before the command", "--dir after the command"],
 )

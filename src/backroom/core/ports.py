@@ -112,6 +112,10 @@ class Hasher(Protocol):
 
     async def verify(self, password: str, hashed: str) -> bool: ...
 
+    def needs_rehash(self, hashed: str) -> bool:
+        """Whether a hash that just verified is of an older kind or older parameters."""
+        ...
+
 
 class Clock(Protocol):
     def now(self) -> str:

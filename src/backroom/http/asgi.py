@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from backroom.errors import BackroomError
 from backroom.http.context import scope_auth
-from backroom.http.handlers import auth, collections, health, records
+from backroom.http.handlers import auth, collections, health, impersonate, records
 from backroom.http.middleware import HeadersMiddleware
 from backroom.http.ratelimit import RateLimitMiddleware
 from backroom.http.responses import error_response, plain_error
@@ -48,6 +48,11 @@ ROUTES = [
         methods=["POST"],
     ),
     Route("/api/collections/{collection}/auth-refresh", auth.auth_refresh, methods=["POST"]),
+    Route(
+        "/api/collections/{collection}/impersonate/{id}",
+        impersonate.impersonate,
+        methods=["POST"],
+    ),
 ]
 
 

@@ -14,7 +14,7 @@ from backroom.http.client_ip import client_ip
 if TYPE_CHECKING:
     from backroom.app import Backroom
 
-__all__ = ["app_of", "request_context", "scope_auth"]
+__all__ = ["app_of", "bearer_token", "request_context", "scope_auth"]
 
 _AUTH = "backroom.auth"
 
@@ -29,6 +29,11 @@ def _token(headers: Headers) -> str:
     if raw[:7].lower() == "bearer ":
         raw = raw[7:].strip()
     return raw
+
+
+def bearer_token(request: Request) -> str:
+    """The token of the Authorization header, with or without a ``Bearer`` prefix."""
+    return _token(request.headers)
 
 
 async def scope_auth(backroom: Backroom, scope: MutableMapping[str, Any]) -> AuthInfo | None:

@@ -36,7 +36,7 @@ class TestApp:
     async def login(
         self,
         email: str = "admin@example.com",
-        password: str = "password123",  # noqa: S107 - a test fixture's credentials
+        password: str = "s3cret-pw-1",  # noqa: S107 - a test fixture's credentials
     ) -> str:
         await self.create_superuser(email, password)
         resp = await self.client.post(

@@ -10,7 +10,7 @@ import binascii
 import hmac
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 import jwt
 import orjson
@@ -20,6 +20,7 @@ __all__ = ["TOKEN_TYPE_AUTH", "issue_token", "read_claims_unverified", "verify_t
 TOKEN_TYPE_AUTH = "auth"
 _ALGORITHM = "HS256"
 _MAX_TOKEN_LENGTH = 4096
+_HEADER_KEYS = frozenset({"alg", "typ"})
 
 
 def _key(token_key: str, secret: str) -> bytes:
@@ -35,15 +36,23 @@ def issue_token(
     duration: int,
     token_type: str = TOKEN_TYPE_AUTH,
     refreshable: bool = True,
+    auth_time: int | None = None,
+    expires_by: int | None = None,
 ) -> str:
+    """A signed token. ``auth_time`` (the OIDC claim name) is when the session began, with
+    the password or another method, carried unchanged by every refresh; ``expires_by`` caps
+    ``exp`` (an absolute session lifetime)."""
+    exp = int(time.time()) + duration
     claims: dict[str, Any] = {
         "id": record_id,
         "collectionId": collection_id,
         "type": token_type,
-        "exp": int(time.time()) + duration,
+        "exp": exp if expires_by is None else min(exp, expires_by),
     }
     if token_type == TOKEN_TYPE_AUTH:
         claims["refreshable"] = refreshable
+    if auth_time is not None:
+        claims["auth_time"] = auth_time
     return jwt.encode(claims, _key(token_key, secret), algorithm=_ALGORITHM)
 
 
@@ -66,7 +75,13 @@ def read_claims_unverified(token: str) -> Mapping[str, Any] | None:
         return None
     if not isinstance(header, dict) or header.get("alg") != _ALGORITHM:
         return None
+    if not header.keys() <= _HEADER_KEYS:
+        return None  # kid, jku, x5u, jwk...: keys are never chosen by the token
     return claims if isinstance(claims, dict) else None
+
+
+def _is_number(value: Any) -> TypeGuard[int | float]:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def verify_token(
@@ -91,8 +106,12 @@ def verify_token(
         return False
     if not hmac.compare_digest(expected, given):
         return False
+    now = time.time()
     exp = claims.get("exp")
-    if isinstance(exp, bool) or not isinstance(exp, int | float) or exp <= time.time():
+    if not _is_number(exp) or exp <= now:
+        return False
+    nbf = claims.get("nbf", 0)
+    if not _is_number(nbf) or nbf > now:
         return False
     if not isinstance(claims.get("id"), str):
         return False

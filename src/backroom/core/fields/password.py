@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from backroom.core.auth.passwords import COMMON_PASSWORD, MAX_PASSWORD_CHARS, is_common
 from backroom.core.fields.base import Field, FieldContext
 from backroom.core.fields.common import REQUIRED
 from backroom.core.fields.patterns import invalid_regex
@@ -12,9 +13,6 @@ from backroom.core.fields.text import compiled_pattern, min_max_definition_error
 from backroom.errors import ErrorDetail
 
 __all__ = ["MAX_PASSWORD_CHARS", "PasswordField"]
-
-# Backroom never truncates a password; this bound only keeps hashing cheap to refuse.
-MAX_PASSWORD_CHARS = 1024
 
 
 @dataclass(kw_only=True)
@@ -29,6 +27,12 @@ class PasswordField(Field):
 
     def validate_definition(self) -> dict[str, ErrorDetail]:
         errors = min_max_definition_errors(self.min, self.max)
+        if self.max > MAX_PASSWORD_CHARS:
+            errors["max"] = ErrorDetail(
+                "validation_max_less_equal_than_required",
+                f"Must be no greater than {MAX_PASSWORD_CHARS}.",
+                {"threshold": MAX_PASSWORD_CHARS},
+            )
         message = invalid_regex(self.pattern)
         if message:
             errors["pattern"] = ErrorDetail("validation_invalid_regex", message)
@@ -49,4 +53,4 @@ class PasswordField(Field):
             )
         if self.pattern and not compiled_pattern(self.pattern).search(value):
             return ErrorDetail("validation_invalid_format", "Invalid value format.")
-        return None
+        return COMMON_PASSWORD if is_common(value) else None

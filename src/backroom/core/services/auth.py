@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from backroom.core.auth.passwords import MAX_PASSWORD_CHARS
+from backroom.core.auth.sessions import SessionPolicy
 from backroom.core.auth.tokens import (
     TOKEN_TYPE_AUTH,
     issue_token,
@@ -17,6 +19,7 @@ from backroom.core.ports import Hasher, RecordQuery, Storage
 from backroom.core.ratelimit import RateLimiter
 from backroom.core.records.serialize import record_json
 from backroom.core.services.access import Access
+from backroom.core.services.rehash import upgrade_hash
 from backroom.errors import BadRequestError, ErrorDetail, ForbiddenError, ValidationError
 
 __all__ = ["AuthService"]
@@ -24,11 +27,31 @@ __all__ = ["AuthService"]
 _FAILED = "Failed to authenticate."
 _AUTH_RULE = "The request doesn't satisfy the collection requirements to authenticate."
 _REQUIRED = ErrorDetail("validation_required", "Cannot be blank.")
+_MAX_IDENTITY = 255
 
 
 def _auth_option(c: Collection, name: str) -> Mapping[str, Any]:
     value = c.options.get(name)
     return value if isinstance(value, Mapping) else {}
+
+
+def _out_of_range(high: int) -> ErrorDetail:
+    return ErrorDetail(
+        "validation_length_out_of_range",
+        f"The length must be between 1 and {high}.",
+        {"max": high, "min": 1},
+    )
+
+
+def _length_errors(identity: str, password: str) -> dict[str, ErrorDetail]:
+    """PocketBase's bounds (identity 255, password 255); a Backroom password may be as long
+    as a password field allows, so sign-in takes that many: refused before any hashing."""
+    errors: dict[str, ErrorDetail] = {}
+    if len(identity) > _MAX_IDENTITY:
+        errors["identity"] = _out_of_range(_MAX_IDENTITY)
+    if len(password) > MAX_PASSWORD_CHARS:
+        errors["password"] = _out_of_range(MAX_PASSWORD_CHARS)
+    return errors
 
 
 class AuthService:
@@ -39,12 +62,14 @@ class AuthService:
         hasher: Hasher,
         access: Access,
         limiter: RateLimiter | None = None,
+        session_max_age: int = 0,
     ) -> None:
         self._schema = schema
         self._storage = storage
         self._hasher = hasher
         self._access = access
         self._limiter = limiter or RateLimiter()
+        self._sessions = SessionPolicy(session_max_age)
 
     async def _check_auth_rule(
         self, c: Collection, record: Mapping[str, Any], ctx: RequestContext
@@ -69,14 +94,28 @@ class AuthService:
             raise BadRequestError("Missing or invalid auth collection context.")
         return c
 
-    def issue(self, c: Collection, record: Mapping[str, Any]) -> str:
+    def issue(
+        self,
+        c: Collection,
+        record: Mapping[str, Any],
+        *,
+        duration: int = 0,
+        refreshable: bool = True,
+        auth_time: int | None = None,
+    ) -> str:
+        """An auth token for ``record``; ``duration`` 0 is the collection's token duration.
+        ``auth_time`` is when the session began (now, for a new sign-in)."""
         token = _auth_option(c, "authToken")
+        began = self._sessions.began(auth_time)
         return issue_token(
             record_id=str(record["id"]),
             collection_id=c.id,
             token_key=str(record.get("tokenKey", "")),
             secret=str(token.get("secret", "")),
-            duration=int(token.get("duration", 604800)),
+            duration=duration or int(token.get("duration", 604800)),
+            refreshable=refreshable,
+            auth_time=began,
+            expires_by=self._sessions.ends(began),
         )
 
     async def _find_by_identity(
@@ -111,6 +150,9 @@ class AuthService:
             raise ValidationError(data=errors)
         assert isinstance(identity, str)
         assert isinstance(password, str)
+        errors = _length_errors(identity, password)
+        if errors:
+            raise ValidationError(data=errors)
         fields = [str(f) for f in options.get("identityFields") or ["email"]]
         field = body.get("identityField")
         if isinstance(field, str) and field:
@@ -135,14 +177,23 @@ class AuthService:
             client_ip=ctx.client_ip,
         )
         await self._check_auth_rule(c, record, out_ctx)
+        if self._hasher.needs_rehash(hashed):
+            await upgrade_hash(self._storage, self._hasher, c, record, password)
         return {"token": self.issue(c, record), "record": record_json(c, record, out_ctx)}
 
-    async def refresh(self, ctx: RequestContext, c: Collection) -> dict[str, Any]:
-        """A new token for the caller's own record, if the authRule still lets it in."""
+    async def refresh(self, ctx: RequestContext, c: Collection, token: str) -> dict[str, Any]:
+        """A new token for the caller's own record, if the authRule still lets it in and the
+        session is not over. A token that is not refreshable (impersonation) is answered
+        unchanged, so it still ends at its own expiry."""
         assert ctx.auth is not None
+        claims = read_claims_unverified(token) or {}
+        refreshable = claims.get("refreshable") is True
+        auth_time = self._sessions.check_refresh(claims.get("auth_time")) if refreshable else None
         record = dict(ctx.auth.record)
         await self._check_auth_rule(c, record, ctx)
-        return {"token": self.issue(c, record), "record": record_json(c, record, ctx)}
+        # as PocketBase: a token that may not be refreshed comes back as it is, unextended
+        fresh = self.issue(c, record, auth_time=auth_time) if refreshable else token
+        return {"token": fresh, "record": record_json(c, record, ctx)}
 
     async def authenticate(self, token: str) -> AuthInfo | None:
         """The record a bearer token belongs to, or None for any invalid token."""

@@ -15,7 +15,9 @@ from backroom.core.records.build import apply_body, validate_record
 from backroom.core.records.expand import parse_expand
 from backroom.core.records.projection import parse_fields, project
 from backroom.core.services.access import Access
+from backroom.core.services.auth_ids import AUTH_ID_TAKEN, auth_id_taken
 from backroom.core.services.expander import Expander
+from backroom.core.services.prehash import prehash, wants_password_work
 from backroom.core.services.relations import check_relations, delete_with_references
 from backroom.core.services.secrets import hash_password_fields, prepare_auth_record
 from backroom.errors import ErrorDetail, ForbiddenError, NotFoundError, ValidationError
@@ -197,6 +199,8 @@ class RecordService:
         try:
             async with self._storage.transaction() as tx:
                 rel_errors = await check_relations(tx, self._schema, c, record)
+                if c.is_auth and await auth_id_taken(tx, self._schema, c, record["id"]):
+                    rel_errors["id"] = AUTH_ID_TAKEN
                 if rel_errors:
                     raise ValidationError("Failed to create record.", rel_errors)
                 await tx.insert_record(c, record)
@@ -223,6 +227,12 @@ class RecordService:
     ) -> dict[str, Any]:
         c = self.collection(name)
         self._rule_filters(ctx, c, "updateRule")
+        hasher = self._hasher
+        if wants_password_work(c, body):
+            # hashed before the write lock, for a caller the rule lets update the record
+            snapshot = await self._visible(ctx, c, "updateRule", rid)
+            may_manage = ctx.is_superuser or c.rule("manageRule") is not None
+            hasher = await prehash(c, body, snapshot, hasher, may_manage)
         try:
             async with self._storage.transaction() as tx:
                 old = await tx.get_record(c, rid)
@@ -243,11 +253,11 @@ class RecordService:
                             body,
                             old,
                             ctx,
-                            self._hasher,
+                            hasher,
                             await self._manages(tx, ctx, c, rid),
                         )
                     )
-                errors.update(await hash_password_fields(c, record, body, old, self._hasher))
+                errors.update(await hash_password_fields(c, record, body, old, hasher))
                 errors = {**validate_record(c, record, fctx, skip=set(errors)), **errors}
                 errors.update(await check_relations(tx, self._schema, c, record))
                 if errors:

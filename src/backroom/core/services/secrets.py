@@ -61,6 +61,9 @@ async def prepare_auth_record(
     if password is None or password == "":
         if old is None and password_field is not None:
             errors["password"] = _REQUIRED
+        elif old is not None and body.get("oldPassword") not in (None, ""):
+            # PocketBase: an oldPassword alone asks for the new password and its confirmation
+            errors["password"] = errors["passwordConfirm"] = _REQUIRED
         return errors
     fctx = FieldContext(is_new=old is None, is_superuser=ctx.is_superuser)
     err = _password_error(password_field, password, fctx)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from backroom.errors import UnauthorizedError
+from backroom.errors import ForbiddenError, NotFoundError, UnauthorizedError
 from backroom.http.body import read_body
-from backroom.http.context import app_of, request_context
+from backroom.http.context import app_of, bearer_token, request_context
 from backroom.http.responses import JSON
 
 __all__ = ["auth_refresh", "auth_with_password"]
@@ -22,9 +22,15 @@ async def auth_with_password(request: Request) -> JSON:
 
 
 async def auth_refresh(request: Request) -> JSON:
-    ctx = await request_context(request)
     app = app_of(request)
     c = app.schema.get(request.path_params["collection"])
-    if ctx.auth is None or c is None or ctx.auth.collection_id != c.id:
+    if c is None:
+        raise NotFoundError("Missing or invalid collection context.")
+    ctx = await request_context(request)
+    if ctx.auth is None:
         raise UnauthorizedError()
-    return JSON(await app.auth.refresh(ctx, c))
+    if ctx.auth.collection_id != c.id:
+        raise ForbiddenError(
+            f"The request requires auth record from {ctx.auth.collection_name} collection."
+        )
+    return JSON(await app.auth.refresh(ctx, c, bearer_token(request)))
