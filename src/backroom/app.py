@@ -10,12 +10,21 @@ from typing import Any
 
 from backroom.core.clock import SystemClock
 from backroom.core.collections.model import Schema
-from backroom.core.collections.system import superusers_collection, users_collection
+from backroom.core.collections.system import (
+    otps_collection,
+    superusers_collection,
+    users_collection,
+)
 from backroom.core.services.access import Access
 from backroom.core.services.auth import AuthService
+from backroom.core.services.auth_mail import AuthMailFlows
 from backroom.core.services.collections import CollectionService
+from backroom.core.services.mail import MailService
+from backroom.core.services.otp import OtpFlows
 from backroom.core.services.records import RecordService
+from backroom.core.services.settings import SettingsService
 from backroom.hashing import Argon2Hasher
+from backroom.mail.smtp import SmtpMailer
 from backroom.settings import Settings
 from backroom.storage.sqlite.storage import SqliteStorage
 
@@ -46,6 +55,15 @@ class Backroom:
             self.schema, self.storage, self.clock, self.hasher, self.access
         )
         self.auth = AuthService(self.schema, self.storage, self.hasher, self.access)
+        self.app_settings = SettingsService(self.storage, self.clock)
+        self.mailer = SmtpMailer(lambda: self.app_settings.section("smtp"))
+        self.mail = MailService(self.mailer, self.app_settings, self.schema)
+        self.auth_mail = AuthMailFlows(
+            self.schema, self.storage, self.hasher, self.clock, self.mail
+        )
+        self.otp = OtpFlows(
+            self.schema, self.storage, self.hasher, self.clock, self.mail, self.auth
+        )
         self._started = False
 
     async def start(self) -> None:
@@ -53,12 +71,13 @@ class Backroom:
             return
         for c in await self.storage.load_collections():
             self.schema.put(c)
+        await self.app_settings.load()
         await self._bootstrap()
         self._started = True
 
     async def _bootstrap(self) -> None:
         now = self.clock.now()
-        for make in (superusers_collection, users_collection):
+        for make in (superusers_collection, users_collection, otps_collection):
             c = make(now)
             if self.schema.get(c.id) is None and self.schema.get(c.name) is None:
                 async with self.storage.transaction() as tx:
@@ -66,6 +85,7 @@ class Backroom:
                 self.schema.put(c)
 
     async def stop(self) -> None:
+        await self.mail.drain()
         await self.storage.close()
         self.hasher.close()
 

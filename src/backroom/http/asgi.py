@@ -12,7 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from backroom.errors import BackroomError
-from backroom.http.handlers import auth, collections, health, records
+from backroom.http.handlers import auth, auth_mail, collections, health, otp, records, settings
 from backroom.http.middleware import HeadersMiddleware
 from backroom.http.responses import error_response, plain_error
 
@@ -45,6 +45,11 @@ ROUTES = [
         methods=["POST"],
     ),
     Route("/api/collections/{collection}/auth-refresh", auth.auth_refresh, methods=["POST"]),
+    *auth_mail.ROUTES,
+    *otp.ROUTES,
+    Route("/api/settings", settings.view, methods=["GET"]),
+    Route("/api/settings", settings.update, methods=["PATCH"]),
+    Route("/api/settings/test/email", settings.test_email, methods=["POST"]),
 ]
 
 
