@@ -63,7 +63,59 @@ INVALID_PATCHES: list[Any] = [
     {"s3": {"enabled": True}},
     {"rateLimits": {"rules": [{"label": "bad label", "maxRequests": 1, "duration": 1}]}},
     {"rateLimits": {"rules": [{"label": "", "maxRequests": 0, "duration": 0, "audience": "x"}]}},
+    {"rateLimits": {"rules": [{"label": "/a", "maxRequests": -1, "duration": -1}]}},
+    {"rateLimits": {"rules": [{"label": 5}]}},
+    {"smtp": {"enabled": True, "host": "bad host!", "authMethod": "XX", "localName": "a b"}},
+    {"backups": {"cron": "bad", "cronMaxKeep": 0}},
+    {"logs": {"maxDays": -1}},
+    {"batch": {"maxRequests": -1, "maxBodySize": -1}},
+    {"trustedProxy": {"headers": [1]}},
+    [],
 ]
+
+LABELS = [
+    "/api/",
+    "/",
+    "GET /api/x",
+    "users:auth",
+    "*:auth",
+    "foo",
+    "users:",
+    "api/",
+    "/a b",
+    "/api/x.y",
+    "a:b:c",
+    "GET  /x",
+    "/api/*",
+]
+
+
+@pytest.mark.parametrize("label", LABELS)
+def test_rate_limit_labels_are_judged_alike(targets: tuple[Target, Target], label: str) -> None:
+    rule = {"label": label, "maxRequests": 5, "duration": 5}
+    pb, br = (
+        t.client.patch("/api/settings", headers=t.su(), json={"rateLimits": {"rules": [rule]}})
+        for t in targets
+    )
+    assert br.status_code == pb.status_code, (pb.text, br.text)
+    if pb.status_code == 400:
+        assert br.json() == pb.json()
+
+
+@pytest.mark.parametrize(
+    "audiences", [("@guest", ""), ("@guest", "@auth"), ("", "@auth"), ("@auth", "@auth")]
+)
+def test_conflicting_rate_limit_rules(
+    targets: tuple[Target, Target], audiences: tuple[str, str]
+) -> None:
+    rules = [{"label": "/a", "audience": a, "maxRequests": 1, "duration": 1} for a in audiences]
+    pb, br = (
+        t.client.patch("/api/settings", headers=t.su(), json={"rateLimits": {"rules": rules}})
+        for t in targets
+    )
+    assert br.status_code == pb.status_code, (pb.text, br.text)
+    if pb.status_code == 400:
+        assert br.json() == pb.json()
 
 
 @pytest.mark.parametrize("body", INVALID_PATCHES, ids=lambda b: str(b)[:50])
@@ -93,7 +145,27 @@ FLOW_ERRORS = [
     ("request-email-change", {"newEmail": "n@example.com"}),
     ("confirm-email-change", {}),
     ("confirm-email-change", {"token": "bad", "password": "x"}),
+    ("request-verification", {"email": 5}),
+    ("confirm-verification", {"token": 5}),
 ]
+
+
+@pytest.mark.parametrize("collection", ["nope", "_superusers"])
+@pytest.mark.parametrize(
+    "action",
+    [
+        "request-verification",
+        "confirm-verification",
+        "request-password-reset",
+        "confirm-password-reset",
+        "request-email-change",
+        "confirm-email-change",
+    ],
+)
+def test_flows_on_other_collections(
+    targets: tuple[Target, Target], collection: str, action: str
+) -> None:
+    both(targets, "POST", f"/api/collections/{collection}/{action}", auth=False, json={})
 
 
 @pytest.mark.parametrize(("action", "body"), FLOW_ERRORS, ids=lambda v: str(v))
@@ -227,3 +299,72 @@ def test_verification_answers_match_until_the_token_is_spent(
         ),
     )
     assert (pb.status_code, br.status_code) == (204, 400)
+
+
+def test_the_otps_collection_matches(targets: tuple[Target, Target]) -> None:
+    """The same but the bcrypt cost, which means nothing to argon2id hashes."""
+    pb, br = (t.client.get("/api/collections/_otps", headers=t.su()).json() for t in targets)
+    for body in (pb, br):
+        for f in body["fields"]:
+            f.pop("cost", None)
+    assert normalize(br) == normalize(pb)
+
+
+def test_otp_answers_match(targets: tuple[Target, Target], mailbox: MailCatcher) -> None:
+    email = f"{unique('otp')}@example.com"
+    for t in targets:
+        _user(t, email)
+    body = {"email": email}
+    both(targets, "POST", "/api/collections/users/request-otp", auth=False, json=body)
+    both(targets, "POST", "/api/collections/users/auth-with-otp", auth=False, json={})
+    for t in targets:
+        on = {"otp": {"enabled": True}}
+        r = t.client.patch("/api/collections/users", headers=t.su(), json=on)
+        assert r.status_code == 200, r.text
+    try:
+        for bad in [{}, {"email": "bad"}, {"email": "nobody@example.com"}]:
+            both(targets, "POST", "/api/collections/users/request-otp", auth=False, json=bad)
+        ids = {}
+        for t in targets:
+            r = t.client.post("/api/collections/users/request-otp", json=body)
+            assert r.status_code == 200
+            ids[t.name] = r.json()["otpId"]
+        mails = mailbox.wait_for(email, count=2)
+        found = [re.search(r"<strong>(\d+)</strong>", x.html) for x in mails]
+        codes = {i: c.group(1) for i, c in enumerate(found) if c}
+        assert len(codes) == 2
+        both(targets, "POST", "/api/collections/users/auth-with-otp", auth=False, json={})
+        wrong = {"password": "00000000x"}
+        _same(
+            _each(
+                targets,
+                lambda t: t.client.post(
+                    "/api/collections/users/auth-with-otp", json={"otpId": ids[t.name], **wrong}
+                ),
+            )
+        )
+        answers = []
+        for t in targets:
+            for code in codes.values():
+                r = t.client.post(
+                    "/api/collections/users/auth-with-otp",
+                    json={"otpId": ids[t.name], "password": code},
+                )
+                if r.status_code == 200:
+                    answers.append(r)
+                    break
+        assert len(answers) == 2
+        _same(answers)
+        _same(
+            _each(
+                targets,
+                lambda t: t.client.post(
+                    "/api/collections/users/auth-with-otp",
+                    json={"otpId": ids[t.name], "password": "12345678"},
+                ),
+            )
+        )
+    finally:
+        for t in targets:
+            off = {"otp": {"enabled": False}}
+            t.client.patch("/api/collections/users", headers=t.su(), json=off)

@@ -267,7 +267,7 @@ def otps_collection(now: str) -> Collection:
         ]
     ]
     c.indexes = [
-        "CREATE INDEX `idx_otps_collectionRef_recordRef` ON `_otps` (`collectionRef`, `recordRef`)"
+        "CREATE INDEX `idx_otps_collectionRef_recordRef` ON `_otps` (collectionRef, recordRef)"
     ]
     owner = (
         "@request.auth.id != '' && recordRef = @request.auth.id && "

@@ -52,6 +52,7 @@ _NO_NEW_EMAIL_CLAIM = ErrorDetail(
     "validation_invalid_token_payload", "Invalid token payload - newEmail must be set."
 )
 _SUPERUSERS_VERIFIED = "All superusers are verified by default."
+_SUPERUSERS_EMAIL = "All superusers can change their emails directly."
 _MAX_PASSWORD = 255
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 
@@ -69,6 +70,10 @@ def _email_error(value: str) -> ErrorDetail | None:
     if len(value) > 255 or not _EMAIL.match(value):
         return _BAD_EMAIL
     return None
+
+
+def _is_superusers(c: Collection) -> bool:
+    return c.system and c.name == "_superusers"
 
 
 class AuthMailFlows:
@@ -111,6 +116,8 @@ class AuthMailFlows:
 
     async def request_verification(self, name: str, body: Mapping[str, Any]) -> None:
         c = self._collection(name)
+        if _is_superusers(c):
+            raise BadRequestError(_SUPERUSERS_VERIFIED)
         email = self._requested_email(body)
         self._mail_later(c, email, VERIFICATION, "verification")
 
@@ -128,7 +135,11 @@ class AuthMailFlows:
         if ctx.auth is None:
             raise UnauthorizedError()
         if ctx.auth.collection_id != c.id:
-            raise ForbiddenError(f"The request requires auth record from {c.name} collection.")
+            raise ForbiddenError(
+                f"The request requires auth record from {ctx.auth.collection_name} collection."
+            )
+        if _is_superusers(c):
+            raise BadRequestError(_SUPERUSERS_EMAIL)
         new_email = self._requested_email(body, "newEmail")
         record = dict(ctx.auth.record)
         if new_email == record.get("email"):
@@ -197,7 +208,7 @@ class AuthMailFlows:
     async def confirm_verification(self, name: str, body: Mapping[str, Any]) -> None:
         c = self._collection(name)
         (token,) = _strings(body, "token")
-        if c.system and c.name == "_superusers":
+        if _is_superusers(c):
             raise BadRequestError(_SUPERUSERS_VERIFIED)
         token_error = await self._token_error(c, token, VERIFICATION)
         if token_error is not None:
@@ -239,6 +250,8 @@ class AuthMailFlows:
 
     async def confirm_email_change(self, name: str, body: Mapping[str, Any]) -> None:
         c = self._collection(name)
+        if _is_superusers(c):
+            raise BadRequestError(_SUPERUSERS_EMAIL)
         token, password = _strings(body, "token", "password")
         errors: dict[str, ErrorDetail] = {}
         token_error = await self._token_error(c, token, EMAIL_CHANGE)
