@@ -4,21 +4,30 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
 from backroom.core.clock import SystemClock
 from backroom.core.collections.model import Schema
-from backroom.core.collections.system import superusers_collection, users_collection
+from backroom.core.collections.system import (
+    otps_collection,
+    superusers_collection,
+    users_collection,
+)
 from backroom.core.ratelimit import RateLimiter
 from backroom.core.services.access import Access
 from backroom.core.services.auth import AuthService
+from backroom.core.services.auth_mail import AuthMailFlows
 from backroom.core.services.collections import CollectionService
 from backroom.core.services.impersonation import Impersonation
+from backroom.core.services.mail import MailService
+from backroom.core.services.otp import OtpFlows
 from backroom.core.services.records import RecordService
+from backroom.core.services.settings import SettingsService
 from backroom.hashing import Argon2Hasher
 from backroom.http.client_ip import TrustedProxy
+from backroom.mail.smtp import SmtpMailer
 from backroom.settings import Settings
 from backroom.storage.sqlite.storage import SqliteStorage
 
@@ -59,19 +68,34 @@ class Backroom:
             settings.session_max_age,
         )
         self.impersonation = Impersonation(self.schema, self.storage, self.auth)
+        self.app_settings = SettingsService(self.storage, self.clock)
+        self.app_settings.subscribe(self._apply_settings)
+        self.mailer = SmtpMailer(lambda: self.app_settings.section("smtp"))
+        self.mail = MailService(self.mailer, self.app_settings, self.schema)
+        self.auth_mail = AuthMailFlows(
+            self.schema, self.storage, self.hasher, self.clock, self.mail
+        )
+        self.otp = OtpFlows(
+            self.schema, self.storage, self.hasher, self.clock, self.mail, self.auth
+        )
         self._started = False
+
+    def _apply_settings(self, settings: Mapping[str, Any]) -> None:
+        self.limiter.configure_from(settings["rateLimits"])
+        self.trusted_proxy = TrustedProxy.from_json(settings["trustedProxy"])
 
     async def start(self) -> None:
         if self._started:
             return
         for c in await self.storage.load_collections():
             self.schema.put(c)
+        await self.app_settings.load()
         await self._bootstrap()
         self._started = True
 
     async def _bootstrap(self) -> None:
         now = self.clock.now()
-        for make in (superusers_collection, users_collection):
+        for make in (superusers_collection, users_collection, otps_collection):
             c = make(now)
             if self.schema.get(c.id) is None and self.schema.get(c.name) is None:
                 async with self.storage.transaction() as tx:
@@ -79,6 +103,7 @@ class Backroom:
                 self.schema.put(c)
 
     async def stop(self) -> None:
+        await self.mail.drain()
         await self.storage.close()
         self.hasher.close()
 

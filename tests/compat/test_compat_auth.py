@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 from _targets import Target, both, unique
-from conftest import server_pair
 from normalize import normalize
+
+from conftest import server_pair
 
 pytestmark = pytest.mark.compat
 

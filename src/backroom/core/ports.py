@@ -14,7 +14,11 @@ from backroom.core.fields.base import Field
 __all__ = [
     "Clock",
     "Hasher",
+    "MailError",
+    "MailMessage",
+    "Mailer",
     "Page",
+    "ParamStore",
     "RecordQuery",
     "Storage",
     "Transaction",
@@ -125,3 +129,34 @@ class Clock(Protocol):
     def now_dt(self) -> datetime:
         """The current time as an aware UTC datetime."""
         ...
+
+
+class ParamStore(Protocol):
+    """Named JSON documents of the app itself (the settings), kept in ``_params``."""
+
+    async def load_param(self, key: str) -> Any:
+        """The stored value, or None when there is none."""
+        ...
+
+    async def save_param(self, key: str, value: Any, now: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class MailMessage:
+    """One mail; ``sender`` is (name, address)."""
+
+    sender: tuple[str, str]
+    to: tuple[str, ...]
+    subject: str
+    html: str
+    text: str = ""
+
+
+class Mailer(Protocol):
+    async def send(self, message: MailMessage) -> None:
+        """Deliver ``message`` or raise ``MailError``."""
+        ...
+
+
+class MailError(Exception):
+    """A mail could not be handed to the mail server."""

@@ -14,7 +14,16 @@ from starlette.routing import Route
 
 from backroom.errors import BackroomError
 from backroom.http.context import scope_auth
-from backroom.http.handlers import auth, collections, health, impersonate, records
+from backroom.http.handlers import (
+    auth,
+    auth_mail,
+    collections,
+    health,
+    impersonate,
+    otp,
+    records,
+    settings,
+)
 from backroom.http.middleware import HeadersMiddleware
 from backroom.http.ratelimit import RateLimitMiddleware
 from backroom.http.responses import error_response, plain_error
@@ -53,6 +62,11 @@ ROUTES = [
         impersonate.impersonate,
         methods=["POST"],
     ),
+    *auth_mail.ROUTES,
+    *otp.ROUTES,
+    Route("/api/settings", settings.view, methods=["GET"]),
+    Route("/api/settings", settings.update, methods=["PATCH"]),
+    Route("/api/settings/test/email", settings.test_email, methods=["POST"]),
 ]
 
 

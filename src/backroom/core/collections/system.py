@@ -15,6 +15,7 @@ __all__ = [
     "default_auth_options",
     "ensure_system_fields",
     "id_field",
+    "otps_collection",
     "rotate_token_secret",
     "superusers_collection",
     "users_collection",
@@ -240,5 +241,43 @@ def users_collection(now: str) -> Collection:
         "deleteRule": owner,
         "authRule": "",
         "manageRule": None,
+    }
+    return c
+
+
+def otps_collection(now: str) -> Collection:
+    """``_otps``: one-time passwords sent by mail, each row used at most once."""
+    c = Collection(id="pbc_1638494021", name="_otps", system=True, created=now, updated=now)
+    text = {"type": "text", "system": True, "required": True}
+    c.fields = [
+        field_from_json(d)
+        for d in [
+            _ID_FIELD,
+            {**text, "name": "collectionRef"},
+            {**text, "name": "recordRef"},
+            {
+                "name": "password",
+                "type": "password",
+                "system": True,
+                "hidden": True,
+                "required": True,
+            },
+            {"name": "sentTo", "type": "text", "system": True, "hidden": True},
+            *({**d, "system": True} for d in _AUTODATE_FIELDS),
+        ]
+    ]
+    c.indexes = [
+        "CREATE INDEX `idx_otps_collectionRef_recordRef` ON `_otps` (collectionRef, recordRef)"
+    ]
+    owner = (
+        "@request.auth.id != '' && recordRef = @request.auth.id && "
+        "collectionRef = @request.auth.collectionId"
+    )
+    c.rules = {
+        "listRule": owner,
+        "viewRule": owner,
+        "createRule": None,
+        "updateRule": None,
+        "deleteRule": None,
     }
     return c

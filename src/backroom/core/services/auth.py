@@ -181,6 +181,22 @@ class AuthService:
             await upgrade_hash(self._storage, self._hasher, c, record, password)
         return {"token": self.issue(c, record), "record": record_json(c, record, out_ctx)}
 
+    async def signed_in(
+        self, ctx: RequestContext, c: Collection, record: dict[str, Any], method: str
+    ) -> dict[str, Any]:
+        """The auth answer for a record that just proved who it is by ``method``
+        (``otp``, ``oauth2``, ...), if the collection's authRule lets it in."""
+        out_ctx = RequestContext(
+            auth=AuthInfo(c.id, c.name, record),
+            method=ctx.method,
+            headers=ctx.headers,
+            query=ctx.query,
+            body=ctx.body,
+            context=method,
+        )
+        await self._check_auth_rule(c, record, out_ctx)
+        return {"token": self.issue(c, record), "record": record_json(c, record, out_ctx)}
+
     async def refresh(self, ctx: RequestContext, c: Collection, token: str) -> dict[str, Any]:
         """A new token for the caller's own record, if the authRule still lets it in and the
         session is not over. A token that is not refreshable (impersonation) is answered

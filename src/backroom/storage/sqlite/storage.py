@@ -192,6 +192,15 @@ class SqliteTransaction:
 
         await self._on_thread(run)
 
+    async def save_param(self, key: str, data: str, now: str) -> None:
+        await self._on(
+            lambda c: c.execute(
+                "INSERT INTO _params (id, value, created, updated) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (id) DO UPDATE SET value = excluded.value, updated = excluded.updated",
+                (key, data, now, now),
+            )
+        )
+
     async def truncate_collection(self, collection: Collection) -> None:
         table = self._s.dialect.identifier_preparer.quote_identifier(collection.name)
         await self._on_thread(lambda c: c.execute(f"DELETE FROM {table}"))
@@ -293,6 +302,17 @@ class SqliteStorage:
         params = stmt.params({"value": value})
         row = await self.engine.read(lambda c: _first(c.execute(stmt.sql, params)))
         return None if row is None else decode_row(collection, row)
+
+    async def load_param(self, key: str) -> Any:
+        row = await self.engine.read(
+            lambda c: _first(c.execute("SELECT value FROM _params WHERE id = ?", (key,)))
+        )
+        return None if row is None or row[0] is None else json.loads(row[0])
+
+    async def save_param(self, key: str, value: Any, now: str) -> None:
+        data = json.dumps(value)
+        async with self.transaction() as tx:
+            await tx.save_param(key, data, now)
 
     async def close(self) -> None:
         self.engine.close()

@@ -1,0 +1,1 @@
+"""The app settings managed through the settings API (PocketBase's ``/api/settings``)."""

@@ -1,0 +1,1 @@
+"""Mails the auth flows send: templates with PocketBase's placeholders."""

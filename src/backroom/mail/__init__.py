@@ -1,0 +1,1 @@
+"""Mail transports implementing ``core.ports.Mailer``."""
