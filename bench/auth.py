@@ -37,6 +37,8 @@ LOGIN = "/api/collections/users/auth-with-password"
 REFRESH = "/api/collections/users/auth-refresh"
 HEALTH_BAR_MS = 50.0
 FLOOD = 32
+# 32 sign-ins in flight at about 15 a second take about 2 s each: wrk's default limit
+LOGIN_TIMEOUT = 30
 
 
 def identities(count: int) -> list[str]:
@@ -67,7 +69,7 @@ async def seed_users(base: str, count: int) -> str:
 def scenarios(token: str, logins: Path) -> list[Scenario]:
     env = {"BENCH_LOGINS": str(logins), "BENCH_SECRET": USER_PASSWORD}
     return [
-        Scenario("auth-with-password", "login.lua", [LOGIN], None, env=env),
+        Scenario("auth-with-password", "login.lua", [LOGIN], None, env=env, timeout=LOGIN_TIMEOUT),
         Scenario("auth-refresh", "refresh.lua", [REFRESH], 1.0, token),
     ]
 
@@ -120,6 +122,7 @@ def health_under_logins(
             duration=duration + 2,
             connections=FLOOD,
             core=1,
+            timeout=LOGIN_TIMEOUT,
         )
         probe = run_wrk(
             server.base,

@@ -41,6 +41,7 @@ class Scenario:
     bar: float | None
     token: str = ""  # sent as Authorization when set
     env: dict[str, str] = field(default_factory=dict)  # more variables for the wrk script
+    timeout: int = 2  # seconds wrk waits for one answer
 
 
 def _scenarios(post_ids: list[str]) -> list[Scenario]:
@@ -58,7 +59,13 @@ def _measure(server: Server, sc: Scenario, args: argparse.Namespace, work: Path)
     paths.write_text("\n".join(sc.paths) + "\n")
     env = {**os.environ, "BENCH_PATHS": str(paths), "BENCH_TOKEN": sc.token, **sc.env}
     run_wrk(
-        server.base, script=sc.script, env=env, duration=2, connections=args.connections, core=1
+        server.base,
+        script=sc.script,
+        env=env,
+        duration=2,
+        connections=args.connections,
+        core=1,
+        timeout=sc.timeout,
     )
     return run_wrk(
         server.base,
@@ -67,6 +74,7 @@ def _measure(server: Server, sc: Scenario, args: argparse.Namespace, work: Path)
         duration=args.duration,
         connections=args.connections,
         core=1,
+        timeout=sc.timeout,
     )
 
 

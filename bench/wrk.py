@@ -35,14 +35,23 @@ def _ms(text: str) -> float:
 
 
 def run_wrk(
-    url: str, *, script: str, env: dict[str, str], duration: int, connections: int, core: int
+    url: str,
+    *,
+    script: str,
+    env: dict[str, str],
+    duration: int,
+    connections: int,
+    core: int,
+    timeout: int = 2,
 ) -> WrkResult:
+    """``timeout`` is wrk's per-request limit in seconds; a slower answer counts as an error."""
     cmd = ["taskset", "-c", str(core)] if shutil.which("taskset") else []
     cmd += [
         require_wrk(),
         "-t1",
         f"-c{connections}",
         f"-d{duration}s",
+        f"--timeout={timeout}s",
         "--latency",
         "-s",
         str(LUA / script),

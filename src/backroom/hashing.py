@@ -6,13 +6,18 @@ Sheet, the guidance OWASP ASVS 5.0 (V11.4) refers to: 19 MiB of memory, 2 iterat
 a 16-byte random salt and a 32-byte hash.
 
 Hashing is deliberately slow, so it runs on a fixed pool of threads and never on the event
-loop. The pool never grows: a flood of logins waits in its queue, and past ``max_pending``
-waiting jobs a new one is refused with 503 instead of queueing without bound.
+loop, and at a lower CPU priority than the loop. The pool never grows: a flood of logins waits
+in its queue, and past ``max_pending`` waiting jobs a new one is refused with 503 instead of
+queueing without bound.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
+import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -23,7 +28,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from backroom.errors import UnavailableError
 
-__all__ = ["BCRYPT_MAX_BYTES", "Argon2Hasher"]
+__all__ = ["BCRYPT_MAX_BYTES", "HASH_NICENESS", "Argon2Hasher"]
 
 T = TypeVar("T")
 
@@ -31,6 +36,9 @@ T = TypeVar("T")
 # so two passwords sharing their first 72 bytes are never taken for each other.
 BCRYPT_MAX_BYTES = 72
 _BCRYPT_PREFIXES = ("$2a$", "$2b$", "$2y$")
+_pools = itertools.count()
+# How much nicer than the event loop the hashing threads run (Linux: per-thread niceness).
+HASH_NICENESS = 10
 
 
 class Argon2Hasher:
@@ -46,7 +54,10 @@ class Argon2Hasher:
         self._ph = PasswordHasher(
             time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism
         )
-        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="br-hash")
+        self.thread_prefix = f"br-hash-{next(_pools)}"
+        self._pool = ThreadPoolExecutor(
+            workers, thread_name_prefix=self.thread_prefix, initializer=_yield_to_requests
+        )
         self._max_pending = max_pending
         self._pending = 0
         self.workers = workers
@@ -101,6 +112,14 @@ class Argon2Hasher:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _yield_to_requests() -> None:
+    """Run this hashing thread at a lower CPU priority than the event loop, so a request that
+    needs no hash is served at once even when every core is busy hashing; when the loop is
+    idle the hashes get the whole CPU anyway."""
+    with contextlib.suppress(AttributeError, OSError):  # elsewhere: normal priority
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_NICENESS)
 
 
 def _verify_bcrypt(password: str, hashed: str) -> bool:

@@ -209,8 +209,13 @@ async def test_fifty_wrong_old_passwords_change_nothing(app: TestApp, user: dict
 
 @pytest.mark.parametrize(
     "body",
-    [{"tokenKey": "x" * 50}, {"password": "n3w-secret-2"}, {"email": "v@example.com"}],
-    ids=["tokenKey", "password alone", "email"],
+    [
+        {"tokenKey": "x" * 50},
+        {"password": "n3w-secret-2"},
+        {"email": "v@example.com"},
+        {"id": "newid0000000001"},
+    ],
+    ids=["tokenKey", "password alone", "email", "id"],
 )
 async def test_system_fields_cannot_be_set_by_the_owner(
     app: TestApp, user: dict[str, Any], body: dict[str, str]

@@ -4,6 +4,8 @@ without truncation, a fixed pool of hashing threads and a bounded queue."""
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 import threading
 from collections.abc import AsyncIterator
 
@@ -11,7 +13,7 @@ import bcrypt
 import pytest
 
 from backroom.errors import UnavailableError
-from backroom.hashing import Argon2Hasher
+from backroom.hashing import HASH_NICENESS, Argon2Hasher
 
 
 @pytest.fixture
@@ -104,5 +106,20 @@ async def test_a_flood_past_the_queue_bound_is_refused_not_queued() -> None:
         assert len(done) == 4
         assert len(refused) == 6
         assert await h.hash("after the flood")  # the bound frees up again
+    finally:
+        h.close()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="per-thread niceness is Linux's")
+async def test_hashing_threads_run_at_a_lower_priority_than_the_event_loop() -> None:
+    h = Argon2Hasher(workers=1, memory_cost=1024, time_cost=1)
+    try:
+        await h.hash("password-0")
+        (thread,) = {t for t in _hash_threads() if t.name.startswith(h.thread_prefix + "_")}
+        assert thread.native_id is not None
+        loop_nice = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        assert os.getpriority(os.PRIO_PROCESS, thread.native_id) == min(
+            loop_nice + HASH_NICENESS, 19
+        )
     finally:
         h.close()
