@@ -7,6 +7,7 @@ import asyncio
 import logging
 import re
 import socket
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -284,3 +285,46 @@ async def test_a_missing_or_invalid_email_is_a_field_error(
 async def test_the_flows_need_an_auth_collection(app: TestApp) -> None:
     r = await app.client.post("/api/collections/nope/request-password-reset", json={})
     assert r.status_code == 404
+
+
+class _StalledMailServer(MailCatcher):
+    """Holds every mail until ``release`` is set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        await asyncio.to_thread(self.release.wait, 30)
+        return await super().handle_DATA(server, session, envelope)
+
+
+async def test_the_answer_does_not_wait_for_the_mail_server(app: TestApp) -> None:
+    await _user(app)
+    with _StalledMailServer() as stalled:
+        r = await app.client.patch(
+            "/api/settings", headers=app.su(), json={"smtp": stalled.settings()}
+        )
+        assert r.status_code == 200
+        for action in ("request-password-reset", "request-verification"):
+            assert await _post(app, action, {"email": "u@example.com"}) == (204, None)
+        assert stalled.sent_to("u@example.com") == []  # both still held by the server
+        stalled.release.set()
+        assert len(await asyncio.to_thread(stalled.wait_for, "u@example.com", 2)) == 2
+
+
+async def test_concurrent_email_changes_with_one_token_succeed_once(
+    app: TestApp, smtp: MailCatcher
+) -> None:
+    auth = await _user(app)
+    change = {"newEmail": "new@example.com"}
+    assert (await _post(app, "request-email-change", change, headers=auth))[0] == 204
+    token = _token((await smtp.next_mail("new@example.com")).html, "confirm-email-change")
+    answers = await asyncio.gather(
+        *(
+            _post(app, "confirm-email-change", {"token": token, "password": PASSWORD})
+            for _ in range(10)
+        )
+    )
+    assert sorted(status for status, _ in answers) == [204] + [400] * 9
+    await _login(app, "new@example.com", PASSWORD)
