@@ -8,14 +8,21 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from backroom.core.auth.oauth2_port import NoAccountNotices, NoRealtimeRedirects, OAuth2Redirects
 from backroom.core.clock import SystemClock
 from backroom.core.collections.model import Schema
-from backroom.core.collections.system import superusers_collection, users_collection
+from backroom.core.collections.system import (
+    external_auths_collection,
+    superusers_collection,
+    users_collection,
+)
 from backroom.core.services.access import Access
 from backroom.core.services.auth import AuthService
 from backroom.core.services.collections import CollectionService
+from backroom.core.services.oauth2 import OAuth2Service
 from backroom.core.services.records import RecordService
 from backroom.hashing import Argon2Hasher
+from backroom.oauth2.client import AuthlibOAuth2Client
 from backroom.settings import Settings
 from backroom.storage.sqlite.storage import SqliteStorage
 
@@ -46,6 +53,19 @@ class Backroom:
             self.schema, self.storage, self.clock, self.hasher, self.access
         )
         self.auth = AuthService(self.schema, self.storage, self.hasher, self.access)
+        # realtime replaces this one; the mailer replaces ``self.oauth2.notices``
+        self.oauth2_redirects: OAuth2Redirects = NoRealtimeRedirects()
+        self.oauth2_client = AuthlibOAuth2Client()
+        self.oauth2 = OAuth2Service(
+            self.schema,
+            self.storage,
+            self.clock,
+            self.hasher,
+            self.access,
+            self.auth,
+            self.oauth2_client,
+            NoAccountNotices(),
+        )
         self._started = False
 
     async def start(self) -> None:
@@ -58,7 +78,7 @@ class Backroom:
 
     async def _bootstrap(self) -> None:
         now = self.clock.now()
-        for make in (superusers_collection, users_collection):
+        for make in (superusers_collection, users_collection, external_auths_collection):
             c = make(now)
             if self.schema.get(c.id) is None and self.schema.get(c.name) is None:
                 async with self.storage.transaction() as tx:
@@ -66,6 +86,7 @@ class Backroom:
                 self.schema.put(c)
 
     async def stop(self) -> None:
+        await self.oauth2_client.close()
         await self.storage.close()
         self.hasher.close()
 

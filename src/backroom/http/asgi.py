@@ -12,7 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from backroom.errors import BackroomError
-from backroom.http.handlers import auth, collections, health, records
+from backroom.http.handlers import auth, collections, health, oauth2, records
 from backroom.http.middleware import HeadersMiddleware
 from backroom.http.responses import error_response, plain_error
 
@@ -45,6 +45,13 @@ ROUTES = [
         methods=["POST"],
     ),
     Route("/api/collections/{collection}/auth-refresh", auth.auth_refresh, methods=["POST"]),
+    Route("/api/collections/{collection}/auth-methods", oauth2.auth_methods_, methods=["GET"]),
+    Route(
+        "/api/collections/{collection}/auth-with-oauth2",
+        oauth2.auth_with_oauth2,
+        methods=["POST"],
+    ),
+    Route("/api/oauth2-redirect", oauth2.oauth2_redirect, methods=["GET", "POST"]),
 ]
 
 

@@ -6,6 +6,7 @@ import copy
 import secrets
 from typing import Any
 
+from backroom.core.auth.oauth2_options import normalize_oauth2_options
 from backroom.core.collections.indexes import parse_index
 from backroom.core.collections.model import Collection
 from backroom.core.fields.base import Field
@@ -14,6 +15,7 @@ from backroom.core.fields.registry import field_from_json
 __all__ = [
     "default_auth_options",
     "ensure_system_fields",
+    "external_auths_collection",
     "id_field",
     "rotate_token_secret",
     "superusers_collection",
@@ -193,6 +195,7 @@ def ensure_system_fields(c: Collection) -> None:
                 merged = copy.deepcopy(value)
                 merged.update(c.options[key])
                 c.options[key] = merged
+        normalize_oauth2_options(c)
 
 
 def _system_auth(cid: str, name: str, now: str, extra: list[dict[str, Any]]) -> Collection:
@@ -240,5 +243,43 @@ def users_collection(now: str) -> Collection:
         "deleteRule": owner,
         "authRule": "",
         "manageRule": None,
+    }
+    return c
+
+
+_EXTERNAL_AUTH_OWNER = (
+    "@request.auth.id != '' && recordRef = @request.auth.id && "
+    "collectionRef = @request.auth.collectionId"
+)
+
+
+def external_auths_collection(now: str) -> Collection:
+    """The links from a provider's user (provider, providerId) to an auth record."""
+    c = Collection(
+        id="pbc_2281828961", name="_externalAuths", system=True, created=now, updated=now
+    )
+    text = {"type": "text", "system": True, "required": True}
+    c.fields = [
+        field_from_json(d)
+        for d in [
+            _ID_FIELD,
+            *({**text, "name": n} for n in ("collectionRef", "recordRef", "provider")),
+            {**text, "name": "providerId"},
+            *({**d, "system": True} for d in _AUTODATE_FIELDS),
+        ]
+    ]
+    c.indexes = [
+        "CREATE UNIQUE INDEX `idx_externalAuths_record_provider` ON `_externalAuths` "
+        "(`collectionRef`, `recordRef`, `provider`)",
+        "CREATE UNIQUE INDEX `idx_externalAuths_collection_provider` ON `_externalAuths` "
+        "(`collectionRef`, `provider`, `providerId`)",
+    ]
+    owner = _EXTERNAL_AUTH_OWNER
+    c.rules = {
+        "listRule": owner,
+        "viewRule": owner,
+        "createRule": None,
+        "updateRule": None,
+        "deleteRule": owner,
     }
     return c
