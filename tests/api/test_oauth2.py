@@ -308,20 +308,18 @@ async def test_o3_an_unverified_provider_email_links_nothing_and_verifies_nothin
     )
     assert r.status_code == 200, r.text
     r = await sign_in(oauth_app, provider, "oidc", oidc_user("u-9", "own@example.com", verified))
-    assert r.status_code == 200, r.text
-    record = r.json()["record"]
-    assert (
-        record["id"] != (await password_login(oauth_app, **_identity(owner))).json()["record"]["id"]
-    )
-    assert record["verified"] is False
-    assert record["email"] == ""
-    assert r.json()["meta"]["email"] == ""
+    assert r.status_code == 400, r.text
+    assert r.json()["data"]["email"]["code"] == "validation_required"
+    assert [a["providerId"] for a in await links(oauth_app)] == []
+    owner_login = await password_login(oauth_app, **_identity(owner))
+    assert owner_login.status_code == 200
     fresh = await sign_in(
         oauth_app, provider, "oidc", oidc_user("u-10", "new@example.com", verified)
     )
     assert fresh.status_code == 200, fresh.text
     assert fresh.json()["record"]["email"] == "new@example.com"
     assert fresh.json()["record"]["verified"] is False
+    assert fresh.json()["meta"]["email"] == ""
 
 
 def _identity(user: dict[str, Any]) -> dict[str, str]:

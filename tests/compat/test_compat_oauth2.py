@@ -123,17 +123,24 @@ def test_auth_with_oauth2_when_it_is_off(targets: tuple[Target, Target]) -> None
     both(targets, "POST", "/api/collections/users/auth-with-oauth2", json=body, auth=False)
 
 
-def _sign_in(target: Target, collection: str, provider: OAuth2TestProvider) -> httpx.Response:
+def _sign_in(
+    target: Target,
+    collection: str,
+    provider: OAuth2TestProvider,
+    name: str = "oidc",
+    create_data: dict[str, Any] | None = None,
+) -> httpx.Response:
     methods = target.client.get(f"/api/collections/{collection}/auth-methods").json()
-    entry = methods["oauth2"]["providers"][0]
+    entry = next(p for p in methods["oauth2"]["providers"] if p["name"] == name)
     consent = httpx.get(entry["authURL"] + quote(REDIRECT, safe=""))
     query = parse_qs(urlsplit(consent.headers["location"]).query)
     assert query["state"] == [entry["state"]]
     body = {
-        "provider": "oidc",
+        "provider": name,
         "code": query["code"][0],
         "codeVerifier": entry["codeVerifier"],
         "redirectURL": REDIRECT,
+        "createData": create_data,
     }
     return target.client.post(f"/api/collections/{collection}/auth-with-oauth2", json=body)
 
@@ -176,3 +183,86 @@ def test_the_whole_code_flow_answers_alike(
         assert again.json()["record"]["id"] == first.json()["record"]["id"]
         answers.append((_comparable(first.json()), _comparable(again.json())))
     assert answers[1] == answers[0]
+
+
+def _links(target: Target, collection_id: str) -> list[tuple[str, str]]:
+    items = target.client.get(
+        "/api/collections/_externalAuths/records",
+        headers=target.su(),
+        params={"filter": f"collectionRef = '{collection_id}'", "perPage": 100},
+    ).json()["items"]
+    return sorted((a["provider"], a["providerId"]) for a in items)
+
+
+def test_a_verified_sign_in_drops_links_made_through_an_unproven_email(
+    targets: tuple[Target, Target], provider: OAuth2TestProvider
+) -> None:
+    """Row O2, as PocketBase's fix for it behaves: the account an attacker created with
+    the victim's email through provider A loses that link when the victim signs in."""
+    second = {**_oidc(provider), "name": "oidc2"}
+    name = _auth_collection(targets, {"enabled": True, "providers": [_oidc(provider), second]})
+    outcomes = []
+    for target in targets:
+        cid = target.client.get(f"/api/collections/{name}", headers=target.su()).json()["id"]
+        attacker = {"sub": "att", "email": "att@example.com", "email_verified": True}
+        victim = {"sub": "vic", "email": "vic@example.com", "email_verified": True}
+        provider.sign_in_as(attacker)
+        squat = _sign_in(target, name, provider, "oidc2", {"email": "vic@example.com"})
+        provider.sign_in_as(victim)
+        claim = _sign_in(target, name, provider, "oidc")
+        links_after = _links(target, cid)
+        provider.sign_in_as(attacker)
+        again = _sign_in(target, name, provider, "oidc2")
+        outcomes.append(
+            (
+                squat.json()["record"]["verified"],
+                claim.json()["record"]["id"] == squat.json()["record"]["id"],
+                claim.json()["record"]["verified"],
+                links_after,
+                again.json()["record"]["id"] == squat.json()["record"]["id"],
+                again.json()["record"]["email"],
+            )
+        )
+    assert outcomes[0] == (False, True, True, [("oidc", "vic")], False, "att@example.com")
+    assert outcomes[1] == outcomes[0]
+
+
+def test_a_verified_sign_in_takes_over_an_unverified_pre_registration(
+    targets: tuple[Target, Target], provider: OAuth2TestProvider
+) -> None:
+    """Row O1: the squatter's password and token stop working, the account is verified."""
+    name = _auth_collection(targets, {"enabled": True, "providers": [_oidc(provider)]})
+    outcomes = []
+    for target in targets:
+        squatter = {"email": "pre@example.com", "password": "squatter-pass-1"}
+        created = target.client.post(
+            f"/api/collections/{name}/records",
+            json={**squatter, "passwordConfirm": squatter["password"]},
+        )
+        login = target.client.post(
+            f"/api/collections/{name}/auth-with-password",
+            json={"identity": squatter["email"], "password": squatter["password"]},
+        )
+        provider.sign_in_as({"sub": "pre", "email": "pre@example.com", "email_verified": True})
+        claim = _sign_in(target, name, provider)
+        relogin = target.client.post(
+            f"/api/collections/{name}/auth-with-password",
+            json={"identity": squatter["email"], "password": squatter["password"]},
+        )
+        refresh = target.client.post(
+            f"/api/collections/{name}/auth-refresh",
+            headers={"Authorization": login.json()["token"]},
+        )
+        outcomes.append(
+            (
+                created.status_code,
+                claim.status_code,
+                claim.json()["record"]["id"] == created.json()["id"],
+                claim.json()["record"]["verified"],
+                claim.json()["meta"]["isNew"],
+                relogin.status_code,
+                refresh.status_code,
+            )
+        )
+    assert outcomes[0] == (200, 200, True, True, False, 400, 401)
+    assert outcomes[1] == outcomes[0]

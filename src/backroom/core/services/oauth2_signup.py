@@ -76,7 +76,7 @@ class OAuth2Signup:
                 and not user.email_verified
                 and await self._storage.find_by_field(c, "email", email) is not None
             ):
-                email = ""  # an address nobody proved is not worth failing the sign-in over
+                email = ""  # never sign up onto an address someone holds and nobody proved
             data["email"] = email
         password = data.get("password")
         if not (isinstance(password, str) and password):
@@ -116,10 +116,6 @@ class OAuth2Signup:
         errors.update(await prepare_auth_record(c, record, data, None, ctx, self._hasher))
         errors.update(await hash_password_fields(c, record, data, None, self._hasher))
         errors = {**validate_record(c, record, fctx, skip=set(errors)), **errors}
-        if not record.get("email") and getattr(errors.get("email"), "code", "") == (
-            "validation_required"
-        ):
-            del errors["email"]  # a provider may have no email to give
         if errors:
             raise ValidationError(_CREATE_FAILED, errors)
         if c.rule("createRule") is None:
