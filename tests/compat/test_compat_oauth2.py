@@ -266,3 +266,30 @@ def test_a_verified_sign_in_takes_over_an_unverified_pre_registration(
         )
     assert outcomes[0] == (200, 200, True, True, False, 400, 401)
     assert outcomes[1] == outcomes[0]
+
+
+def test_the_external_auths_collection(targets: tuple[Target, Target]) -> None:
+    both(targets, "GET", "/api/collections/_externalAuths")
+    both(targets, "GET", "/api/collections/_externalAuths/records", auth=False)
+    both(targets, "DELETE", "/api/collections/_externalAuths")
+
+
+@pytest.mark.parametrize(
+    ("method", "params"),
+    [
+        ("GET", {"state": "nobody", "code": "abc"}),
+        ("GET", {"code": "abc"}),
+        ("POST", {"state": "nobody", "code": "abc"}),
+    ],
+)
+def test_a_redirect_nobody_waits_for(
+    targets: tuple[Target, Target], method: str, params: dict[str, str]
+) -> None:
+    answers = []
+    for t in targets:
+        if method == "GET":
+            r = t.client.get("/api/oauth2-redirect", params=params)
+        else:
+            r = t.client.post("/api/oauth2-redirect", data=params)
+        answers.append((r.status_code, r.headers.get("location")))
+    assert answers[1] == answers[0]

@@ -270,9 +270,9 @@ def external_auths_collection(now: str) -> Collection:
     ]
     c.indexes = [
         "CREATE UNIQUE INDEX `idx_externalAuths_record_provider` ON `_externalAuths` "
-        "(`collectionRef`, `recordRef`, `provider`)",
+        "(collectionRef, recordRef, provider)",
         "CREATE UNIQUE INDEX `idx_externalAuths_collection_provider` ON `_externalAuths` "
-        "(`collectionRef`, `provider`, `providerId`)",
+        "(collectionRef, provider, providerId)",
     ]
     owner = _EXTERNAL_AUTH_OWNER
     c.rules = {
