@@ -40,9 +40,11 @@ def _oidc(p: OAuth2TestProvider, **more: Any) -> dict[str, Any]:
     }
 
 
-def _auth_collection(targets: tuple[Target, Target], oauth2: dict[str, Any]) -> str:
+def _auth_collection(
+    targets: tuple[Target, Target], oauth2: dict[str, Any], **rules: str | None
+) -> str:
     name = unique("oauth_users")
-    body = {"name": name, "type": "auth", "createRule": "", "oauth2": oauth2}
+    body = {"name": name, "type": "auth", "createRule": "", "oauth2": oauth2, **rules}
     pb, br = (t.client.post("/api/collections", headers=t.su(), json=body) for t in targets)
     assert pb.status_code == br.status_code == 200, (pb.text, br.text)
     assert normalize(br.json()["oauth2"]) == normalize(pb.json()["oauth2"])
@@ -292,4 +294,25 @@ def test_a_redirect_nobody_waits_for(
         else:
             r = t.client.post("/api/oauth2-redirect", data=params)
         answers.append((r.status_code, r.headers.get("location")))
+    assert answers[1] == answers[0]
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [
+        {"createRule": None},
+        {"createRule": "email = 'x@example.com'"},
+        {"authRule": "verified = false"},
+    ],
+    ids=["sign-up closed", "createRule fails", "authRule fails"],
+)
+def test_sign_ups_and_logins_follow_the_collection_rules(
+    targets: tuple[Target, Target], provider: OAuth2TestProvider, rules: dict[str, str | None]
+) -> None:
+    name = _auth_collection(targets, {"enabled": True, "providers": [_oidc(provider)]}, **rules)
+    answers = []
+    for target in targets:
+        provider.sign_in_as({"sub": "r", "email": "r@example.com", "email_verified": True})
+        r = _sign_in(target, name, provider)
+        answers.append((r.status_code, r.json()["message"], r.json()["data"]))
     assert answers[1] == answers[0]
