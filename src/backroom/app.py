@@ -8,9 +8,11 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
+from backroom.core.auth.oauth2_port import NoAccountNotices, NoRealtimeRedirects, OAuth2Redirects
 from backroom.core.clock import SystemClock
 from backroom.core.collections.model import Schema
 from backroom.core.collections.system import (
+    external_auths_collection,
     otps_collection,
     superusers_collection,
     users_collection,
@@ -22,12 +24,14 @@ from backroom.core.services.auth_mail import AuthMailFlows
 from backroom.core.services.collections import CollectionService
 from backroom.core.services.impersonation import Impersonation
 from backroom.core.services.mail import MailService
+from backroom.core.services.oauth2 import OAuth2Service
 from backroom.core.services.otp import OtpFlows
 from backroom.core.services.records import RecordService
 from backroom.core.services.settings import SettingsService
 from backroom.hashing import Argon2Hasher
 from backroom.http.client_ip import TrustedProxy
 from backroom.mail.smtp import SmtpMailer
+from backroom.oauth2.client import AuthlibOAuth2Client
 from backroom.settings import Settings
 from backroom.storage.sqlite.storage import SqliteStorage
 
@@ -78,6 +82,19 @@ class Backroom:
         self.otp = OtpFlows(
             self.schema, self.storage, self.hasher, self.clock, self.mail, self.auth
         )
+        # realtime replaces this one; the mailer replaces ``self.oauth2.notices``
+        self.oauth2_redirects: OAuth2Redirects = NoRealtimeRedirects()
+        self.oauth2_client = AuthlibOAuth2Client()
+        self.oauth2 = OAuth2Service(
+            self.schema,
+            self.storage,
+            self.clock,
+            self.hasher,
+            self.access,
+            self.auth,
+            self.oauth2_client,
+            NoAccountNotices(),
+        )
         self._started = False
 
     def _apply_settings(self, settings: Mapping[str, Any]) -> None:
@@ -95,7 +112,12 @@ class Backroom:
 
     async def _bootstrap(self) -> None:
         now = self.clock.now()
-        for make in (superusers_collection, users_collection, otps_collection):
+        for make in (
+            superusers_collection,
+            users_collection,
+            otps_collection,
+            external_auths_collection,
+        ):
             c = make(now)
             if self.schema.get(c.id) is None and self.schema.get(c.name) is None:
                 async with self.storage.transaction() as tx:
@@ -104,6 +126,7 @@ class Backroom:
 
     async def stop(self) -> None:
         await self.mail.drain()
+        await self.oauth2_client.close()
         await self.storage.close()
         self.hasher.close()
 

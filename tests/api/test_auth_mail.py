@@ -17,7 +17,7 @@ import pytest
 from backroom.testing import TestApp, running_app
 from backroom.testing.smtp import MailCatcher
 
-PASSWORD = "password123"
+PASSWORD = "s3cret-pw-1"
 APP_URL = "http://app.test"
 
 

@@ -14,7 +14,7 @@ from backroom.core.services.otp import MAX_FAILURES
 from backroom.testing import TestApp, running_app
 from backroom.testing.smtp import MailCatcher
 
-PASSWORD = "password123"
+PASSWORD = "s3cret-pw-1"
 
 
 @pytest.fixture

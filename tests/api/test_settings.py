@@ -24,11 +24,11 @@ SECTIONS = {
 
 async def test_guests_get_401_and_regular_users_403(app: TestApp) -> None:
     assert (await app.client.get("/api/settings")).status_code == 401
-    body = {"email": "u@example.com", "password": "password123", "passwordConfirm": "password123"}
+    body = {"email": "u@example.com", "password": "s3cret-pw-1", "passwordConfirm": "s3cret-pw-1"}
     await app.client.post("/api/collections/users/records", json=body)
     login = await app.client.post(
         "/api/collections/users/auth-with-password",
-        json={"identity": "u@example.com", "password": "password123"},
+        json={"identity": "u@example.com", "password": "s3cret-pw-1"},
     )
     user = {"Authorization": login.json()["token"]}
     for method in ("GET", "PATCH"):
@@ -46,7 +46,8 @@ async def test_defaults_have_every_section_and_rate_limits_on(app: TestApp) -> N
     assert set(body) == SECTIONS
     assert body["rateLimits"]["enabled"] is True
     labels = {rule["label"] for rule in body["rateLimits"]["rules"]}
-    assert {"*:auth", "*:create", "/api/"} <= labels
+    assert {"*:auth", "*:requestPasswordReset", "*:confirmPasswordReset"} <= labels
+    assert not labels & {"*:create", "/api/"}  # ordinary traffic is not throttled by default
     assert body["meta"]["appName"] == "Acme"
     assert body["batch"] == {"enabled": False, "maxRequests": 50, "timeout": 3, "maxBodySize": 0}
     assert "password" not in body["smtp"]

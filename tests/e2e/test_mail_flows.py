@@ -33,7 +33,7 @@ def _free_port() -> int:
 def http(tmp_path: Path, smtp: MailCatcher) -> Iterator[httpx.Client]:
     data = str(tmp_path / "br_data")
     subprocess.run(
-        [str(BIN), "superuser", "upsert", "admin@example.com", "password123", "--dir", data],
+        [str(BIN), "superuser", "upsert", "admin@example.com", "s3cret-pw-1", "--dir", data],
         check=True,
         capture_output=True,
     )
@@ -58,7 +58,7 @@ def http(tmp_path: Path, smtp: MailCatcher) -> Iterator[httpx.Client]:
         with httpx.Client(base_url=base, timeout=10) as client:
             auth = client.post(
                 "/api/collections/_superusers/auth-with-password",
-                json={"identity": "admin@example.com", "password": "password123"},
+                json={"identity": "admin@example.com", "password": "s3cret-pw-1"},
             )
             su = {"Authorization": auth.json()["token"]}
             settings = {"smtp": smtp.settings(), "meta": {"appURL": APP_URL}}

@@ -12,16 +12,14 @@ PocketBase counts since 0.36.7.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from backroom.errors import ErrorDetail, TooManyRequestsError
+from backroom.errors import TooManyRequestsError
 
 __all__ = [
-    "AUDIENCES",
     "DEFAULT_RULES",
     "FAILED_LOGINS",
     "FAILED_LOGINS_PER_ADDRESS",
@@ -29,13 +27,7 @@ __all__ = [
     "RateLimitRule",
     "RateLimiter",
     "RuleBook",
-    "rule_errors",
 ]
-
-AUDIENCES = ("", "@guest", "@auth")
-_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
-_TAG_RE = re.compile(r"^(\*|[\w-]+)(:[\w-]+)?$")
-_PATH_RE = re.compile(r"^(?:([A-Z]+) )?(/[^\s]*)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,37 +76,6 @@ DEFAULT_RULES: tuple[RateLimitRule, ...] = (
 # which stops trying one common password on many accounts.
 FAILED_LOGINS = RateLimitRule("@failedLogin", 10, 300)
 FAILED_LOGINS_PER_ADDRESS = RateLimitRule("@failedLoginAddress", 50, 300)
-
-
-def rule_errors(raw: Mapping[str, Any]) -> dict[str, ErrorDetail]:
-    """Field errors of one rule in the settings API, in PocketBase's codes."""
-    errors: dict[str, ErrorDetail] = {}
-    label = raw.get("label")
-    if not isinstance(label, str) or not label:
-        errors["label"] = ErrorDetail("validation_required", "Cannot be blank.")
-    elif not (_TAG_RE.match(label) or _valid_path(label)):
-        errors["label"] = ErrorDetail(
-            "validation_invalid_rate_limit_label",
-            "Invalid label format - must be a tag, an exact path or a path prefix.",
-        )
-    for key, low in (("maxRequests", 1), ("duration", 1)):
-        value = raw.get(key)
-        if isinstance(value, bool) or not isinstance(value, int):
-            errors[key] = ErrorDetail("validation_required", "Cannot be blank.")
-        elif value < low:
-            errors[key] = ErrorDetail(
-                "validation_min_greater_equal_than_required",
-                f"Must be no less than {low}.",
-                {"threshold": low},
-            )
-    if raw.get("audience", "") not in AUDIENCES:
-        errors["audience"] = ErrorDetail("validation_in_invalid", "Must be a valid value.")
-    return errors
-
-
-def _valid_path(label: str) -> bool:
-    m = _PATH_RE.match(label)
-    return m is not None and (m.group(1) is None or m.group(1) in _METHODS)
 
 
 class RuleBook:

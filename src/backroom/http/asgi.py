@@ -20,6 +20,7 @@ from backroom.http.handlers import (
     collections,
     health,
     impersonate,
+    oauth2,
     otp,
     records,
     settings,
@@ -67,6 +68,13 @@ ROUTES = [
     Route("/api/settings", settings.view, methods=["GET"]),
     Route("/api/settings", settings.update, methods=["PATCH"]),
     Route("/api/settings/test/email", settings.test_email, methods=["POST"]),
+    Route("/api/collections/{collection}/auth-methods", oauth2.auth_methods_, methods=["GET"]),
+    Route(
+        "/api/collections/{collection}/auth-with-oauth2",
+        oauth2.auth_with_oauth2,
+        methods=["POST"],
+    ),
+    Route("/api/oauth2-redirect", oauth2.oauth2_redirect, methods=["GET", "POST"]),
 ]
 
 

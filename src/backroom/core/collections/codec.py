@@ -6,6 +6,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
+from backroom.core.auth.oauth2_options import strip_client_secrets
 from backroom.core.collections.model import AUTH_RULE_NAMES, RULE_NAMES, Collection
 from backroom.core.fields.registry import field_from_json
 
@@ -30,6 +31,11 @@ _OPTION_KEYS_BY_TYPE: dict[str, tuple[str, ...]] = {
         "confirmEmailChangeTemplate",
     ),
 }
+
+
+def option_names(collection_type: str) -> tuple[str, ...]:
+    """The options a collection of this type has (auth settings, a view's query)."""
+    return _OPTION_KEYS_BY_TYPE.get(collection_type, ())
 
 
 def rule_names(collection_type: str) -> tuple[str, ...]:
@@ -57,11 +63,13 @@ def collection_to_json(c: Collection) -> dict[str, Any]:
 
 
 def public_collection_json(c: Collection) -> dict[str, Any]:
-    """What the API answers: the stored form without token secrets."""
+    """What the API answers: the stored form without token secrets or OAuth2 client
+    secrets."""
     out = collection_to_json(c)
     for key, value in out.items():
         if isinstance(value, dict) and "secret" in value:
             out[key] = {k: v for k, v in value.items() if k != "secret"}
+    strip_client_secrets(out)
     return out
 
 

@@ -6,6 +6,7 @@ import copy
 import secrets
 from typing import Any
 
+from backroom.core.auth.oauth2_options import normalize_oauth2_options
 from backroom.core.collections.indexes import parse_index
 from backroom.core.collections.model import Collection
 from backroom.core.fields.base import Field
@@ -14,6 +15,7 @@ from backroom.core.fields.registry import field_from_json
 __all__ = [
     "default_auth_options",
     "ensure_system_fields",
+    "external_auths_collection",
     "id_field",
     "otps_collection",
     "rotate_token_secret",
@@ -194,6 +196,7 @@ def ensure_system_fields(c: Collection) -> None:
                 merged = copy.deepcopy(value)
                 merged.update(c.options[key])
                 c.options[key] = merged
+        normalize_oauth2_options(c)
 
 
 def _system_auth(cid: str, name: str, now: str, extra: list[dict[str, Any]]) -> Collection:
@@ -245,16 +248,32 @@ def users_collection(now: str) -> Collection:
     return c
 
 
+_OWN_RECORD = (
+    "@request.auth.id != '' && recordRef = @request.auth.id && "
+    "collectionRef = @request.auth.collectionId"
+)
+_SYSTEM_TEXT = {"type": "text", "system": True, "required": True}
+
+
+def _owned_rules(delete: bool) -> dict[str, str | None]:
+    return {
+        "listRule": _OWN_RECORD,
+        "viewRule": _OWN_RECORD,
+        "createRule": None,
+        "updateRule": None,
+        "deleteRule": _OWN_RECORD if delete else None,
+    }
+
+
 def otps_collection(now: str) -> Collection:
     """``_otps``: one-time passwords sent by mail, each row used at most once."""
     c = Collection(id="pbc_1638494021", name="_otps", system=True, created=now, updated=now)
-    text = {"type": "text", "system": True, "required": True}
     c.fields = [
         field_from_json(d)
         for d in [
             _ID_FIELD,
-            {**text, "name": "collectionRef"},
-            {**text, "name": "recordRef"},
+            {**_SYSTEM_TEXT, "name": "collectionRef"},
+            {**_SYSTEM_TEXT, "name": "recordRef"},
             {
                 "name": "password",
                 "type": "password",
@@ -269,15 +288,29 @@ def otps_collection(now: str) -> Collection:
     c.indexes = [
         "CREATE INDEX `idx_otps_collectionRef_recordRef` ON `_otps` (collectionRef, recordRef)"
     ]
-    owner = (
-        "@request.auth.id != '' && recordRef = @request.auth.id && "
-        "collectionRef = @request.auth.collectionId"
+    c.rules = _owned_rules(delete=False)
+    return c
+
+
+def external_auths_collection(now: str) -> Collection:
+    """The links from a provider's user (provider, providerId) to an auth record."""
+    c = Collection(
+        id="pbc_2281828961", name="_externalAuths", system=True, created=now, updated=now
     )
-    c.rules = {
-        "listRule": owner,
-        "viewRule": owner,
-        "createRule": None,
-        "updateRule": None,
-        "deleteRule": None,
-    }
+    c.fields = [
+        field_from_json(d)
+        for d in [
+            _ID_FIELD,
+            *({**_SYSTEM_TEXT, "name": n} for n in ("collectionRef", "recordRef", "provider")),
+            {**_SYSTEM_TEXT, "name": "providerId"},
+            *({**d, "system": True} for d in _AUTODATE_FIELDS),
+        ]
+    ]
+    c.indexes = [
+        "CREATE UNIQUE INDEX `idx_externalAuths_record_provider` ON `_externalAuths` "
+        "(collectionRef, recordRef, provider)",
+        "CREATE UNIQUE INDEX `idx_externalAuths_collection_provider` ON `_externalAuths` "
+        "(collectionRef, provider, providerId)",
+    ]
+    c.rules = _owned_rules(delete=True)
     return c

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from backroom.core.auth.oauth2_options import oauth2_option_errors
 from backroom.core.collections.indexes import parse_index
 from backroom.core.collections.model import Collection, Schema
 from backroom.core.fields.base import Field
@@ -176,6 +177,8 @@ def validate_collection(
     errors.update(_field_errors(c, schema, old))
     if old is not None:
         errors.update(_rule_errors(old, c))
+    if c.is_auth:
+        errors.update(oauth2_option_errors(c))
     idx_errors = _index_errors(c)
     if idx_errors:
         errors["indexes"] = idx_errors

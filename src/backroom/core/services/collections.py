@@ -6,7 +6,8 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-from backroom.core.collections.codec import rule_names
+from backroom.core.auth.oauth2_options import keep_client_secrets
+from backroom.core.collections.codec import option_names, rule_names
 from backroom.core.collections.indexes import parse_index, rename_index_table
 from backroom.core.collections.model import Collection, Schema
 from backroom.core.collections.system import ensure_system_fields, rotate_token_secret
@@ -85,8 +86,12 @@ def _apply_input(c: Collection, data: Mapping[str, Any], old: Collection | None)
             else:
                 c.rules[rule] = value
     for key, value in data.items():
-        if key in c.options and isinstance(value, Mapping) and isinstance(c.options[key], dict):
-            c.options[key].update(value)
+        if key in option_names(c.type) and isinstance(value, Mapping):
+            current = c.options.get(key)
+            if isinstance(current, dict):
+                current.update(value)
+            else:
+                c.options[key] = dict(value)
     if errors:
         raise ValidationError(data=errors)
 
@@ -191,6 +196,7 @@ class CollectionService:
         if isinstance(data.get("type"), str) and data["type"] != old.type:
             c.type = data["type"]
         ensure_system_fields(c)
+        keep_client_secrets(old, c)
         c.updated = self._clock.now()
         self._validate(old, c, schema, "Failed to update collection.")
         new_rule = c.rules.get("authRule")
