@@ -7,7 +7,8 @@ Both servers are seeded identically through the public API with ``--users`` acco
 ``auth-refresh`` (one account's token). Each server is pinned to core 0 and wrk to core 1.
 Then, on each server, 32 connections keep logging in while one more connection calls
 ``/api/health``: its p99 shows whether the server stays responsive while passwords hash.
-Each side's password hash parameters are read from a stored hash. Writes the auth section of
+Rate limits are switched off on both (PocketBase ships them off, Backroom on). Each side's
+password hash parameters are read from a stored hash. Writes the auth section of
 docs/benchmarks.md.
 """
 
@@ -54,6 +55,12 @@ async def seed_users(base: str, count: int) -> str:
         )
         auth.raise_for_status()
         su = {"Authorization": auth.json()["token"]}
+        # PocketBase ships with rate limits off and Backroom with them on; measure both off,
+        # or wrk's thousands of sign-ins from one address are answered 429
+        off = await client.patch(
+            "/api/settings", json={"rateLimits": {"enabled": False}}, headers=su
+        )
+        off.raise_for_status()
         bodies = [
             {"email": e, "password": USER_PASSWORD, "passwordConfirm": USER_PASSWORD}
             for e in identities(count)

@@ -66,3 +66,13 @@ def test_a_tampered_payload_does_not_verify() -> None:
     forged = _b64({"id": "admin", "collectionId": "c1", "type": "auth", "exp": 2**40})
     token = f"{header}.{forged}.{signature}"
     assert not verify_token(token, token_key=KEY, secret=SECRET, token_type="auth")
+
+
+def test_issued_tokens_verify_with_an_independent_jwt_library() -> None:
+    token = issue_token(
+        record_id="r1", collection_id="c1", token_key="k" * 16, secret="s" * 16, duration=60
+    )
+    claims = jwt.decode(token, "k" * 16 + "s" * 16, algorithms=["HS256"])
+    assert claims["id"] == "r1"
+    assert claims["type"] == "auth"
+    assert jwt.get_unverified_header(token) == {"alg": "HS256", "typ": "JWT"}

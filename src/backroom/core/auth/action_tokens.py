@@ -12,9 +12,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-import jwt
-
-from backroom.core.auth.tokens import read_claims_unverified, verify_token
+from backroom.core.auth.tokens import read_claims_unverified, sign_hs256, verify_token
 from backroom.core.collections.model import Collection
 
 __all__ = [
@@ -55,7 +53,7 @@ def issue_action_token(c: Collection, kind: str, record: Mapping[str, Any], **cl
         "exp": int(time.time()) + duration,
     }
     key = (str(record.get("tokenKey", "")) + secret).encode()
-    return jwt.encode(payload, key, algorithm="HS256")
+    return sign_hs256(payload, key)
 
 
 def read_action_claims(token: str, kind: str) -> Mapping[str, Any] | None:
