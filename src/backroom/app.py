@@ -58,10 +58,10 @@ class Backroom:
         self.collections = CollectionService(
             self.schema, self.storage, self.clock, self.access.check_rule
         )
-        self.records = RecordService(
-            self.schema, self.storage, self.clock, self.hasher, self.access
-        )
         self.limiter = RateLimiter()
+        self.records = RecordService(
+            self.schema, self.storage, self.clock, self.hasher, self.access, self.limiter
+        )
         self.trusted_proxy = TrustedProxy()
         self.auth = AuthService(
             self.schema,

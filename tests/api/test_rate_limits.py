@@ -91,3 +91,24 @@ async def test_a_forged_token_does_not_pass_for_a_signed_in_caller(app: TestApp)
     assert [(await app.client.get(url, headers=app.su())).status_code for _ in range(3)] == [
         200
     ] * 3
+
+
+async def test_guessing_the_old_password_on_a_change_is_stopped(app: TestApp) -> None:
+    await _victim(app)
+    login = await _login(app, VICTIM["password"])
+    uid, token = login.json()["record"]["id"], login.json()["token"]
+    url = f"/api/collections/users/records/{uid}"
+    new = {"password": "new-secret-pw-2", "passwordConfirm": "new-secret-pw-2"}
+    answers = [
+        (
+            await app.client.patch(
+                url, json={**new, "oldPassword": f"guess-{i}"}, headers={"Authorization": token}
+            )
+        ).status_code
+        for i in range(11)
+    ]
+    assert answers == [400] * 10 + [429]
+    # even the right old password is refused until the window ends, and nothing changed
+    right = {**new, "oldPassword": VICTIM["password"]}
+    assert _is_429(await app.client.patch(url, json=right, headers={"Authorization": token}))
+    assert (await _login(app, VICTIM["password"], ip="")).status_code == 200

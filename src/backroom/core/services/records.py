@@ -11,6 +11,7 @@ from backroom.core.collections.model import Collection, Schema
 from backroom.core.context import RequestContext
 from backroom.core.fields.base import FieldContext
 from backroom.core.ports import Clock, Hasher, RecordQuery, Storage, Transaction, UniqueViolation
+from backroom.core.ratelimit import RateLimiter
 from backroom.core.records.build import apply_body, validate_record
 from backroom.core.records.expand import parse_expand
 from backroom.core.records.projection import parse_fields, project
@@ -75,8 +76,15 @@ def _refuse_superuser_only_identifiers(*expressions: str) -> None:
 
 class RecordService:
     def __init__(
-        self, schema: Schema, storage: Storage, clock: Clock, hasher: Hasher, access: Access
+        self,
+        schema: Schema,
+        storage: Storage,
+        clock: Clock,
+        hasher: Hasher,
+        access: Access,
+        limiter: RateLimiter | None = None,
     ) -> None:
+        self._limiter = limiter or RateLimiter()
         self._schema = schema
         self._storage = storage
         self._clock = clock
@@ -232,7 +240,20 @@ class RecordService:
             # hashed before the write lock, for a caller the rule lets update the record
             snapshot = await self._visible(ctx, c, "updateRule", rid)
             may_manage = ctx.is_superuser or c.rule("manageRule") is not None
-            hasher = await prehash(c, body, snapshot, hasher, may_manage)
+            # guessing the old password is throttled like guessing it at sign-in (row A12)
+            account = f"{c.id}:{rid}"
+            old_password = body.get("oldPassword")
+            if c.is_auth and old_password:
+                self._limiter.check_failures(account, ctx.client_ip)
+            prehashed = await prehash(c, body, snapshot, hasher, may_manage)
+            if (
+                c.is_auth
+                and isinstance(old_password, str)
+                and old_password
+                and not prehashed.checked(old_password, str(snapshot.get("password", "")))
+            ):
+                self._limiter.count_failure(account, ctx.client_ip)
+            hasher = prehashed
         try:
             async with self._storage.transaction() as tx:
                 old = await tx.get_record(c, rid)
