@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -12,7 +12,11 @@ from backroom.core.collections.model import Collection
 from backroom.core.fields.base import Field
 
 __all__ = [
+    "Broker",
+    "BrokerHandler",
     "Clock",
+    "FileStore",
+    "FileTooLarge",
     "Hasher",
     "MailError",
     "MailMessage",
@@ -21,6 +25,7 @@ __all__ = [
     "ParamStore",
     "RecordQuery",
     "Storage",
+    "StoredFile",
     "Transaction",
     "UniqueViolation",
 ]
@@ -160,3 +165,61 @@ class Mailer(Protocol):
 
 class MailError(Exception):
     """A mail could not be handed to the mail server."""
+
+
+BrokerHandler = Callable[[bytes], None]
+
+
+class Broker(Protocol):
+    """Carries small messages between the processes and nodes of one deployment: realtime
+    events, and word that collections or settings changed. At-most-once, in publish order per
+    channel and publisher; never the source of truth (the database is)."""
+
+    async def start(self) -> None:
+        """Connect; handlers registered before or after receive what is published after."""
+        ...
+
+    async def publish(self, channel: str, payload: bytes) -> None:
+        """Send ``payload`` to every process listening on ``channel``, this one included."""
+        ...
+
+    def listen(self, channel: str, handler: BrokerHandler) -> None:
+        """Call ``handler`` on the event loop with each payload published on ``channel``.
+        It must not block: hand the work to a task or queue."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class FileTooLarge(Exception):
+    """An upload went past the limit it was saved with; nothing was kept."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFile:
+    size: int
+    modified: datetime
+
+
+class FileStore(Protocol):
+    """Where uploaded files and their thumbnails live. Keys are ``/``-separated relative paths
+    built by Backroom (``<collectionId>/<recordId>/<name>``), never from raw client input."""
+
+    async def save(self, key: str, chunks: AsyncIterator[bytes], max_size: int) -> int:
+        """Stream ``chunks`` to ``key`` and return the size; past ``max_size`` bytes raise
+        ``FileTooLarge`` and keep nothing. A reader never sees a half-written file."""
+        ...
+
+    async def stat(self, key: str) -> StoredFile | None: ...
+
+    def read(self, key: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
+        """The bytes ``start`` to ``end`` (exclusive; None = to the end), in chunks."""
+        ...
+
+    async def delete(self, key: str) -> None:
+        """Delete ``key``; a missing key is not an error."""
+        ...
+
+    async def delete_prefix(self, prefix: str) -> None:
+        """Delete every key under ``prefix`` (a record's or a collection's folder)."""
+        ...
