@@ -28,10 +28,12 @@ from backroom.core.services.oauth2 import OAuth2Service
 from backroom.core.services.otp import OtpFlows
 from backroom.core.services.records import RecordService
 from backroom.core.services.settings import SettingsService
+from backroom.files.local import LocalFileStore
 from backroom.hashing import Argon2Hasher
 from backroom.http.client_ip import TrustedProxy
 from backroom.mail.smtp import SmtpMailer
 from backroom.oauth2.client import AuthlibOAuth2Client
+from backroom.realtime.brokers.memory import InProcessBroker
 from backroom.settings import Settings
 from backroom.storage.sqlite.storage import SqliteStorage
 
@@ -53,6 +55,8 @@ class Backroom:
             query_timeout=settings.query_timeout,
         )
         self.hasher = Argon2Hasher()
+        self.broker = InProcessBroker()
+        self.files = LocalFileStore(settings.data_dir / "storage")
         self.schema = Schema()
         self.access = Access(self.schema, self.clock)
         self.collections = CollectionService(
@@ -108,6 +112,7 @@ class Backroom:
             self.schema.put(c)
         await self.app_settings.load()
         await self._bootstrap()
+        await self.broker.start()
         self._started = True
 
     async def _bootstrap(self) -> None:
@@ -125,6 +130,7 @@ class Backroom:
                 self.schema.put(c)
 
     async def stop(self) -> None:
+        await self.broker.close()
         await self.mail.drain()
         await self.oauth2_client.close()
         await self.storage.close()

@@ -1,0 +1,1 @@
+"""Live updates: subscriptions, per-subscriber rule checks and the brokers between processes."""
