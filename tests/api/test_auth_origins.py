@@ -9,17 +9,22 @@ import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, quote, urlsplit
 
+import httpx
 import pytest
 
+from backroom.core.context import RequestContext
 from backroom.core.services.auth_origins import MAX_ORIGINS
 from backroom.testing import TestApp, running_app
+from backroom.testing.oauth2_provider import OAuth2TestProvider
 from backroom.testing.smtp import MailCatcher
 
 PASSWORD = "s3cret-pw-1"
 USERS = "/api/collections/users"
 ORIGINS = "/api/collections/_authOrigins"
 ALERT = "Login from a new location"
+REDIRECT = "http://localhost:5173/oauth-callback"
 
 
 @pytest.fixture
@@ -331,3 +336,68 @@ async def test_origins_go_with_their_record_and_their_collection(app: TestApp) -
         path = f"/api/collections/{body['name']}" + ("/truncate" if action == "truncate" else "")
         assert (await app.client.delete(path, headers=app.su())).status_code == 204
         assert await origins(app, member) == []
+
+
+async def test_an_oauth2_takeover_mails_the_notice_and_no_other_alert(
+    app: TestApp, smtp: MailCatcher
+) -> None:
+    with OAuth2TestProvider() as provider:
+        oidc = {
+            "name": "oidc",
+            "clientId": provider.client_id,
+            "clientSecret": provider.client_secret,
+            "authURL": f"{provider.url}/authorize",
+            "tokenURL": f"{provider.url}/token",
+            "userInfoURL": f"{provider.url}/userinfo",
+        }
+        body = {"oauth2": {"enabled": True, "providers": [oidc]}}
+        assert (await app.client.patch(USERS, headers=app.su(), json=body)).status_code == 200
+        r = await app.client.post(
+            f"{USERS}/records",
+            json={"email": "u@example.com", "password": PASSWORD, "passwordConfirm": PASSWORD},
+        )
+        rid = r.json()["id"]
+        await login(app, "squatter")
+        await login(app, "squatter-laptop")
+        assert len(await alerts(app, smtp)) == 1  # to the mailbox the squatter cannot read
+        provider.sign_in_as({"sub": "owner", "email": "u@example.com", "email_verified": True})
+        methods = (await app.client.get(f"{USERS}/auth-methods")).json()
+        entry = methods["oauth2"]["providers"][0]
+        async with httpx.AsyncClient() as browser:
+            consent = await browser.get(entry["authURL"] + quote(REDIRECT, safe=""))
+        code = parse_qs(urlsplit(consent.headers["location"]).query)["code"][0]
+        r = await app.client.post(
+            f"{USERS}/auth-with-oauth2",
+            headers={"User-Agent": "owner"},
+            json={
+                "provider": "oidc",
+                "code": code,
+                "codeVerifier": entry["codeVerifier"],
+                "redirectURL": REDIRECT,
+            },
+        )
+        assert r.status_code == 200, r.text
+    assert r.json()["record"]["verified"] is True
+    texts = await alerts(app, smtp)
+    assert len(texts) == 2
+    assert "127.0.0.1 owner (signed in with oidc; the password this account had" in texts[1]
+    assert [o["fingerprint"] for o in await origins(app, rid)] == [fingerprint("owner")]
+    r = await app.client.post(
+        f"{USERS}/auth-with-password", json={"identity": "u@example.com", "password": PASSWORD}
+    )
+    assert r.status_code == 400
+
+
+async def test_the_takeover_notice_follows_the_alert_switch(
+    app: TestApp, smtp: MailCatcher
+) -> None:
+    off = {"authAlert": {"enabled": False}}
+    assert (await app.client.patch(USERS, headers=app.su(), json=off)).status_code == 200
+    c = app.backroom.schema.get("users")
+    assert c is not None
+    record = {"id": "x", "email": "u@example.com"}
+    await app.backroom.oauth2.notices.unverified_account_taken_over(
+        RequestContext(client_ip="127.0.0.1"), c, record, "oidc"
+    )
+    await app.backroom.mail.drain()
+    assert smtp.mails == []
