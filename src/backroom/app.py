@@ -8,10 +8,11 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
-from backroom.core.auth.oauth2_port import NoAccountNotices, NoRealtimeRedirects, OAuth2Redirects
+from backroom.core.auth.oauth2_port import NoRealtimeRedirects, OAuth2Redirects
 from backroom.core.clock import SystemClock
 from backroom.core.collections.model import Schema
 from backroom.core.collections.system import (
+    auth_origins_collection,
     external_auths_collection,
     otps_collection,
     superusers_collection,
@@ -21,8 +22,10 @@ from backroom.core.ratelimit import RateLimiter
 from backroom.core.services.access import Access
 from backroom.core.services.auth import AuthService
 from backroom.core.services.auth_mail import AuthMailFlows
+from backroom.core.services.auth_origins import AuthOrigins
 from backroom.core.services.collections import CollectionService
 from backroom.core.services.impersonation import Impersonation
+from backroom.core.services.login_alerts import LoginAlerts
 from backroom.core.services.mail import MailService
 from backroom.core.services.oauth2 import OAuth2Service
 from backroom.core.services.otp import OtpFlows
@@ -80,13 +83,15 @@ class Backroom:
         self.app_settings.subscribe(self._apply_settings)
         self.mailer = SmtpMailer(lambda: self.app_settings.section("smtp"))
         self.mail = MailService(self.mailer, self.app_settings, self.schema)
+        self.login_alerts = LoginAlerts(self.mail, self.clock)
+        self.auth.origins = AuthOrigins(self.schema, self.storage, self.clock, self.login_alerts)
         self.auth_mail = AuthMailFlows(
             self.schema, self.storage, self.hasher, self.clock, self.mail
         )
         self.otp = OtpFlows(
             self.schema, self.storage, self.hasher, self.clock, self.mail, self.auth
         )
-        # realtime replaces this one; the mailer replaces ``self.oauth2.notices``
+        # realtime replaces this one
         self.oauth2_redirects: OAuth2Redirects = NoRealtimeRedirects()
         self.oauth2_client = AuthlibOAuth2Client()
         self.oauth2 = OAuth2Service(
@@ -97,7 +102,7 @@ class Backroom:
             self.access,
             self.auth,
             self.oauth2_client,
-            NoAccountNotices(),
+            self.login_alerts,
         )
         self._started = False
 
@@ -122,6 +127,7 @@ class Backroom:
             users_collection,
             otps_collection,
             external_auths_collection,
+            auth_origins_collection,
         ):
             c = make(now)
             if self.schema.get(c.id) is None and self.schema.get(c.name) is None:

@@ -85,6 +85,13 @@ class Transaction(Protocol):
 
     async def delete_record(self, collection: Collection, record_id: str) -> None: ...
 
+    async def find_by_fields(
+        self, collection: Collection, values: Mapping[str, Any]
+    ) -> list[Record]:
+        """Every record whose fields equal ``values`` exactly, seeing this transaction's own
+        writes; the fields should lead one of the collection's indexes."""
+        ...
+
     async def referencing(
         self, collection: Collection, field: Field, record_id: str
     ) -> list[Record]:

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from backroom.core.auth.oauth2_options import ProviderConfig
 from backroom.core.auth.oauth2_user import OAuth2User
 from backroom.core.collections.model import Collection
+from backroom.core.context import RequestContext
 
 __all__ = [
     "AccountNotices",
@@ -68,16 +69,24 @@ class NoRealtimeRedirects:
 
 class AccountNotices(Protocol):
     async def unverified_account_taken_over(
-        self, collection: Collection, record: Mapping[str, Any], provider: str
+        self,
+        ctx: RequestContext,
+        collection: Collection,
+        record: Mapping[str, Any],
+        provider: str,
     ) -> None:
-        """An OAuth2 sign-in with the account's email, vouched for by ``provider``, took
-        over an unverified account: its password was replaced and other sign-in links
-        removed. The mailer tells the owner."""
+        """An OAuth2 sign-in (the request ``ctx``) with the account's email, vouched for by
+        ``provider``, took over an unverified account: its password was replaced and other
+        sign-in links removed. The mailer tells the owner."""
         ...
 
 
 class NoAccountNotices:
     async def unverified_account_taken_over(
-        self, collection: Collection, record: Mapping[str, Any], provider: str
+        self,
+        ctx: RequestContext,
+        collection: Collection,
+        record: Mapping[str, Any],
+        provider: str,
     ) -> None:
         return None

@@ -13,6 +13,7 @@ from backroom.core.fields.base import Field
 from backroom.core.fields.registry import field_from_json
 
 __all__ = [
+    "auth_origins_collection",
     "default_auth_options",
     "ensure_system_fields",
     "external_auths_collection",
@@ -311,6 +312,26 @@ def external_auths_collection(now: str) -> Collection:
         "(collectionRef, recordRef, provider)",
         "CREATE UNIQUE INDEX `idx_externalAuths_collection_provider` ON `_externalAuths` "
         "(collectionRef, provider, providerId)",
+    ]
+    c.rules = _owned_rules(delete=True)
+    return c
+
+
+def auth_origins_collection(now: str) -> Collection:
+    """``_authOrigins``: where each auth record signed in from (a fingerprint of the client
+    address and user agent), for the new-location alert mail."""
+    c = Collection(id="pbc_4275539003", name="_authOrigins", system=True, created=now, updated=now)
+    c.fields = [
+        field_from_json(d)
+        for d in [
+            _ID_FIELD,
+            *({**_SYSTEM_TEXT, "name": n} for n in ("collectionRef", "recordRef", "fingerprint")),
+            *({**d, "system": True} for d in _AUTODATE_FIELDS),
+        ]
+    ]
+    c.indexes = [
+        "CREATE UNIQUE INDEX `idx_authOrigins_unique_pairs` ON `_authOrigins` "
+        "(collectionRef, recordRef, fingerprint)"
     ]
     c.rules = _owned_rules(delete=True)
     return c

@@ -19,6 +19,7 @@ from backroom.core.ports import Hasher, RecordQuery, Storage
 from backroom.core.ratelimit import RateLimiter
 from backroom.core.records.serialize import record_json
 from backroom.core.services.access import Access
+from backroom.core.services.auth_origins import AuthOrigins
 from backroom.core.services.rehash import upgrade_hash
 from backroom.errors import BadRequestError, ErrorDetail, ForbiddenError, ValidationError
 
@@ -70,6 +71,7 @@ class AuthService:
         self._access = access
         self._limiter = limiter or RateLimiter()
         self._sessions = SessionPolicy(session_max_age)
+        self.origins: AuthOrigins | None = None  # set by the app once mail exists
 
     async def _check_auth_rule(
         self, c: Collection, record: Mapping[str, Any], ctx: RequestContext
@@ -179,6 +181,7 @@ class AuthService:
         await self._check_auth_rule(c, record, out_ctx)
         if self._hasher.needs_rehash(hashed):
             await upgrade_hash(self._storage, self._hasher, c, record, password)
+        await self.record_origin(ctx, c, record)
         return {"token": self.issue(c, record), "record": record_json(c, record, out_ctx)}
 
     async def signed_in(
@@ -195,7 +198,15 @@ class AuthService:
             context=method,
         )
         await self._check_auth_rule(c, record, out_ctx)
+        await self.record_origin(ctx, c, record)
         return {"token": self.issue(c, record), "record": record_json(c, record, out_ctx)}
+
+    async def record_origin(
+        self, ctx: RequestContext, c: Collection, record: Mapping[str, Any]
+    ) -> None:
+        """Note where a completed sign-in came from (``_authOrigins``, the login alert)."""
+        if self.origins is not None:
+            await self.origins.signed_in(ctx, c, record)
 
     async def refresh(self, ctx: RequestContext, c: Collection, token: str) -> dict[str, Any]:
         """A new token for the caller's own record, if the authRule still lets it in and the

@@ -23,6 +23,7 @@ from backroom.core.context import RequestContext
 from backroom.core.fields.base import FieldContext
 from backroom.core.mail.messages import build_mail
 from backroom.core.ports import Clock, Hasher, Storage, Transaction, UniqueViolation
+from backroom.core.services.auth_origins import forget_origins
 from backroom.core.services.mail import MailService
 from backroom.core.services.secrets import new_token_key
 from backroom.errors import (
@@ -247,6 +248,7 @@ class AuthMailFlows:
             # the mailbox owner proved they read it: the email is verified too
             new = {**record, "password": hashed, "tokenKey": new_token_key(), "verified": True}
             await self._save(tx, c, record, new)
+            await forget_origins(tx, self._schema, c, str(record["id"]))
 
     async def confirm_email_change(self, name: str, body: Mapping[str, Any]) -> None:
         c = self._collection(name)

@@ -27,6 +27,7 @@ from backroom.core.ports import Clock, Hasher, RecordQuery, Storage, Transaction
 from backroom.core.records.serialize import record_json
 from backroom.core.services.access import Access
 from backroom.core.services.auth import AuthService
+from backroom.core.services.auth_origins import forget_origins
 from backroom.core.services.external_auths import ExternalAuths
 from backroom.core.services.oauth2_signup import OAuth2Signup, random_password
 from backroom.core.services.secrets import new_token_key
@@ -177,6 +178,7 @@ class OAuth2Service:
             query=ctx.query,
             body=form.create_data,
             context="oauth2",
+            client_ip=ctx.client_ip,
         )
         takeover: _Takeover | None = None
         if record is None:
@@ -198,7 +200,7 @@ class OAuth2Service:
         except UniqueViolation:
             raise BadRequestError(_FAILED) from None
         if takeover is not None:
-            await self.notices.unverified_account_taken_over(c, record, provider)
+            await self.notices.unverified_account_taken_over(ctx, c, record, provider)
         return await self._answer(oauth_ctx, c, record, user, is_new)
 
     async def _takeover(self, c: Collection, record: dict[str, Any], drop_links: bool) -> _Takeover:
@@ -222,6 +224,7 @@ class OAuth2Service:
             record["password"] = takeover.password_hash
             record["tokenKey"] = new_token_key()
             await self.links.remove(tx, takeover.links)
+            await forget_origins(tx, self._schema, c, str(record["id"]))
             changed = True
         email = str(record.get("email") or "")
         if not email and user.verified_email:
@@ -256,6 +259,7 @@ class OAuth2Service:
             context="oauth2",
         )
         await self._check_auth_rule(c, record, out_ctx)
+        await self._auth.record_origin(ctx, c, record)
         return {
             "token": self._auth.issue(c, record),
             "record": record_json(c, record, out_ctx),

@@ -17,10 +17,12 @@ from backroom.core.records.expand import parse_expand
 from backroom.core.records.projection import parse_fields, project
 from backroom.core.services.access import Access
 from backroom.core.services.auth_ids import AUTH_ID_TAKEN, auth_id_taken
+from backroom.core.services.auth_origins import forget_origins
 from backroom.core.services.expander import Expander
 from backroom.core.services.prehash import prehash, wants_password_work
 from backroom.core.services.relations import check_relations, delete_with_references
 from backroom.core.services.secrets import hash_password_fields, prepare_auth_record
+from backroom.core.services.system_refs import system_ref_errors
 from backroom.errors import ErrorDetail, ForbiddenError, NotFoundError, ValidationError
 
 __all__ = ["ListParams", "RecordService", "list_envelope"]
@@ -207,6 +209,7 @@ class RecordService:
         try:
             async with self._storage.transaction() as tx:
                 rel_errors = await check_relations(tx, self._schema, c, record)
+                rel_errors.update(await system_ref_errors(tx, self._schema, c, record))
                 if c.is_auth and await auth_id_taken(tx, self._schema, c, record["id"]):
                     rel_errors["id"] = AUTH_ID_TAKEN
                 if rel_errors:
@@ -281,9 +284,12 @@ class RecordService:
                 errors.update(await hash_password_fields(c, record, body, old, hasher))
                 errors = {**validate_record(c, record, fctx, skip=set(errors)), **errors}
                 errors.update(await check_relations(tx, self._schema, c, record))
+                errors = errors or await system_ref_errors(tx, self._schema, c, record)
                 if errors:
                     raise ValidationError("Failed to update record.", errors)
                 await tx.update_record(c, rid, record)
+                if c.is_auth and record.get("password") != old.get("password"):
+                    await forget_origins(tx, self._schema, c, rid)
         except UniqueViolation as err:
             raise _not_unique("Failed to update record.", err) from None
         return await self._present(ctx, c, record, expand, fields)

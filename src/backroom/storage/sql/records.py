@@ -113,6 +113,16 @@ class RecordStatements:
 
         return self._cache.get(self._key(c, "by_field", name), build)
 
+    def by_fields(self, c: Collection, names: tuple[str, ...]) -> CompiledSQL:
+        """Every record whose fields ``names`` equal the parameters ``eq_0``, ``eq_1``, ..."""
+
+        def build() -> sa.Select[Any]:
+            t = _table(c)
+            conds = [t.c[name] == sa.bindparam(f"eq_{i}") for i, name in enumerate(names)]
+            return sa.select(*self.select_columns(c, t)).where(sa.and_(*conds))
+
+        return self._cache.get(self._key(c, "by_fields", names), build)
+
     def referencing(self, c: Collection, f: Field) -> CompiledSQL:
         def build() -> sa.Select[Any]:
             t = _table(c)

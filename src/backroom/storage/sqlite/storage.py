@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -145,6 +145,15 @@ class SqliteTransaction:
     async def delete_record(self, collection: Collection, record_id: str) -> None:
         stmt = self._s.statements.delete(collection)
         await self._on(lambda c: _run(c, stmt, {"id": record_id}))
+
+    async def find_by_fields(
+        self, collection: Collection, values: Mapping[str, Any]
+    ) -> list[dict[str, Any]]:
+        names = tuple(values)
+        stmt = self._s.statements.by_fields(collection, names)
+        params = stmt.params({f"eq_{i}": values[n] for i, n in enumerate(names)})
+        rows = await self._on(lambda c: c.execute(stmt.sql, params).fetchall())
+        return [decode_row(collection, r) for r in rows]
 
     async def referencing(
         self, collection: Collection, field: Field, record_id: str
