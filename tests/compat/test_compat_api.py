@@ -277,3 +277,17 @@ def test_a_unique_index_over_duplicates_is_refused(
     indexes = [index.format(name=name)]
     both(targets, "PATCH", f"/api/collections/{name}", json={"indexes": indexes})
     both(targets, "GET", f"/api/collections/{name}/records", params={"fields": "a,b"})
+
+
+@pytest.mark.parametrize("fields", ["name,type", "id,fields", "nothing", "name,nothing"])
+def test_one_collection_takes_fields(targets: tuple[Target, Target], fields: str) -> None:
+    both(targets, "GET", "/api/collections/users", params={"fields": fields})
+    name = unique("picked")
+    both(
+        targets,
+        "POST",
+        "/api/collections",
+        params={"fields": "name,type"},
+        json={"name": name, "type": "base"},
+    )
+    both(targets, "PATCH", f"/api/collections/{name}", params={"fields": fields}, json={})

@@ -22,7 +22,6 @@ __all__ = [
     "AUTH_ORIGINS",
     "MAX_ORIGINS",
     "AuthOrigins",
-    "forget_collection_origins",
     "forget_origins",
 ]
 
@@ -46,12 +45,6 @@ async def forget_origins(tx: Transaction, schema: Schema, c: Collection, record_
     """Forget where an auth record signed in from (its password changed, or it is deleted)."""
     if c.is_auth:
         await _forget(tx, schema, {"collectionRef": c.id, "recordRef": record_id})
-
-
-async def forget_collection_origins(tx: Transaction, schema: Schema, c: Collection) -> None:
-    """Forget the origins of every record of an auth collection (deleted or truncated)."""
-    if c.is_auth:
-        await _forget(tx, schema, {"collectionRef": c.id})
 
 
 class AuthOrigins:

@@ -17,11 +17,11 @@ from backroom.core.fields.base import Field
 from backroom.core.fields.registry import field_from_json
 from backroom.core.ids import new_collection_id
 from backroom.core.ports import Clock, Storage, UniqueViolation
-from backroom.core.services.auth_origins import forget_collection_origins
 from backroom.core.services.collections_import import import_collections
 from backroom.core.services.collections_list import list_collections
 from backroom.core.services.records import ListParams
 from backroom.core.services.relations import delete_with_references
+from backroom.core.services.system_refs import forget_refs_to
 from backroom.errors import (
     BadRequestError,
     ErrorDetail,
@@ -252,7 +252,7 @@ class CollectionService:
                 f"Failed to delete collection probably due to existing reference in {refs[0].name}."
             )
         async with self.storage.transaction() as tx:
-            await forget_collection_origins(tx, self.schema, c)
+            await forget_refs_to(tx, self.schema, c)
             await tx.delete_collection(c)
         self.schema.remove(c.id)
 
@@ -261,7 +261,7 @@ class CollectionService:
         c = self.view(ctx, id_or_name)
         async with self.storage.transaction() as tx:
             if not referenced_by(self.schema, c) and not _self_referencing(c):
-                await forget_collection_origins(tx, self.schema, c)
+                await forget_refs_to(tx, self.schema, c)
                 await tx.truncate_collection(c)
                 return
             try:

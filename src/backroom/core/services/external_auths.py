@@ -15,7 +15,7 @@ from backroom.core.ids import new_id
 from backroom.core.ports import Clock, RecordQuery, Storage, Transaction
 from backroom.core.services.access import Access
 
-__all__ = ["EXTERNAL_AUTHS", "ExternalAuths", "delete_links_of"]
+__all__ = ["EXTERNAL_AUTHS", "ExternalAuths"]
 
 EXTERNAL_AUTHS = "_externalAuths"
 _BY_IDENTITY = (
@@ -78,15 +78,4 @@ class ExternalAuths:
     async def remove(self, tx: Transaction, links: list[dict[str, Any]]) -> None:
         ext = self.collection()
         for link in links:
-            await tx.delete_record(ext, str(link["id"]))
-
-
-async def delete_links_of(tx: Transaction, schema: Schema, c: Collection, record_id: str) -> None:
-    """An auth record's links go with it, or a new record could never reuse them."""
-    ext = schema.get(EXTERNAL_AUTHS)
-    ref = ext.field("recordRef") if ext is not None else None
-    if ext is None or ref is None or not c.is_auth:
-        return
-    for link in await tx.referencing(ext, ref, record_id):
-        if link.get("collectionRef") == c.id:
             await tx.delete_record(ext, str(link["id"]))

@@ -6,8 +6,7 @@ from typing import Any
 
 from backroom.core.collections.model import Collection, Schema
 from backroom.core.ports import Transaction
-from backroom.core.services.auth_origins import forget_origins
-from backroom.core.services.external_auths import delete_links_of
+from backroom.core.services.system_refs import forget_refs_to
 from backroom.errors import BadRequestError, ErrorDetail
 
 __all__ = ["check_relations", "delete_with_references"]
@@ -65,6 +64,5 @@ async def delete_with_references(
                     )
                 ref[f.name] = remaining if f.is_multiple else ""
                 await tx.update_record(other, ref["id"], ref)
-    await delete_links_of(tx, schema, c, rid)
-    await forget_origins(tx, schema, c, rid)
+    await forget_refs_to(tx, schema, c, rid)
     await tx.delete_record(c, rid)

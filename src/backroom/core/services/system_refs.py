@@ -11,7 +11,7 @@ from backroom.core.collections.model import Collection, Schema
 from backroom.core.ports import Transaction
 from backroom.errors import ErrorDetail
 
-__all__ = ["REF_COLLECTIONS", "system_ref_errors"]
+__all__ = ["REF_COLLECTIONS", "forget_refs_to", "system_ref_errors"]
 
 REF_COLLECTIONS = frozenset({"_authOrigins", "_externalAuths", "_otps", "_mfas"})
 
@@ -38,3 +38,21 @@ async def system_ref_errors(
     if await tx.get_record(target, str(record.get("recordRef") or "")) is None:
         return {"recordRef": _NO_RECORD}
     return {}
+
+
+async def forget_refs_to(
+    tx: Transaction, schema: Schema, c: Collection, record_id: str | None = None
+) -> None:
+    """Delete the system records that point at an auth record (``record_id``), or at any
+    record of the auth collection ``c``: they go with what they point at, as in PocketBase."""
+    if not c.is_auth:
+        return
+    where = {"collectionRef": c.id}
+    if record_id is not None:
+        where["recordRef"] = record_id
+    for name in sorted(REF_COLLECTIONS):
+        system = schema.get(name)
+        if system is None or not system.system:
+            continue
+        for row in await tx.find_by_fields(system, where):
+            await tx.delete_record(system, str(row["id"]))

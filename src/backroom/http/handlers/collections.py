@@ -6,10 +6,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from backroom.core.collections.codec import public_collection_json
+from backroom.core.collections.model import Collection
+from backroom.core.records.projection import parse_fields, project
 from backroom.errors import BadRequestError, ErrorDetail, ValidationError
 from backroom.http.body import read_body
 from backroom.http.context import app_of, request_context
-from backroom.http.params import list_params
+from backroom.http.params import list_params, str_param
 from backroom.http.responses import JSON
 
 __all__ = ["create", "delete", "import_", "list_", "truncate", "update", "view"]
@@ -23,7 +25,12 @@ async def list_(request: Request) -> JSON:
 async def view(request: Request) -> JSON:
     ctx = await request_context(request)
     c = app_of(request).collections.view(ctx, request.path_params["collection"])
-    return JSON(public_collection_json(c))
+    return _answer(request, c)
+
+
+def _answer(request: Request, c: Collection) -> JSON:
+    """One collection, with ``?fields=`` applied as PocketBase applies it to every answer."""
+    return JSON(project(public_collection_json(c), parse_fields(str_param(request, "fields"))))
 
 
 _NOT_A_COLLECTION = "Failed to load the collection type data due to invalid formatting."
@@ -33,14 +40,14 @@ async def create(request: Request) -> JSON:
     ctx = await request_context(request)
     body = await read_body(request, not_an_object=_NOT_A_COLLECTION)
     c = await app_of(request).collections.create(ctx, body)
-    return JSON(public_collection_json(c))
+    return _answer(request, c)
 
 
 async def update(request: Request) -> JSON:
     ctx = await request_context(request)
     body = await read_body(request, not_an_object=_NOT_A_COLLECTION)
     c = await app_of(request).collections.update(ctx, request.path_params["collection"], body)
-    return JSON(public_collection_json(c))
+    return _answer(request, c)
 
 
 async def delete(request: Request) -> Response:
