@@ -213,7 +213,7 @@ def superusers_collection(now: str) -> Collection:
     autodates = [{**d, "system": True} for d in _AUTODATE_FIELDS]
     c = _system_auth("pbc_3142635823", "_superusers", now, autodates)
     c.system = True
-    c.options["authToken"] = {"duration": _SUPERUSER_TOKEN_SECONDS}
+    c.options["authToken"] = _token(_SUPERUSER_TOKEN_SECONDS)
     c.rules = {
         **{r: None for r in ("listRule", "viewRule", "createRule", "updateRule", "deleteRule")},
         "authRule": "",
