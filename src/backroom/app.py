@@ -13,6 +13,7 @@ from backroom.core.clock import SystemClock
 from backroom.core.collections.model import Schema
 from backroom.core.collections.system import (
     external_auths_collection,
+    mfas_collection,
     otps_collection,
     superusers_collection,
     users_collection,
@@ -24,6 +25,7 @@ from backroom.core.services.auth_mail import AuthMailFlows
 from backroom.core.services.collections import CollectionService
 from backroom.core.services.impersonation import Impersonation
 from backroom.core.services.mail import MailService
+from backroom.core.services.mfa import MultiFactor
 from backroom.core.services.oauth2 import OAuth2Service
 from backroom.core.services.otp import OtpFlows
 from backroom.core.services.records import RecordService
@@ -67,6 +69,7 @@ class Backroom:
             self.schema, self.storage, self.clock, self.hasher, self.access, self.limiter
         )
         self.trusted_proxy = TrustedProxy()
+        self.mfa = MultiFactor(self.schema, self.storage, self.access, self.clock)
         self.auth = AuthService(
             self.schema,
             self.storage,
@@ -74,6 +77,7 @@ class Backroom:
             self.access,
             self.limiter,
             settings.session_max_age,
+            mfa=self.mfa,
         )
         self.impersonation = Impersonation(self.schema, self.storage, self.auth)
         self.app_settings = SettingsService(self.storage, self.clock)
@@ -122,6 +126,7 @@ class Backroom:
             users_collection,
             otps_collection,
             external_auths_collection,
+            mfas_collection,
         ):
             c = make(now)
             if self.schema.get(c.id) is None and self.schema.get(c.name) is None:

@@ -7,6 +7,7 @@ from typing import Any
 from backroom.core.collections.model import Collection, Schema
 from backroom.core.ports import Transaction
 from backroom.core.services.external_auths import delete_links_of
+from backroom.core.services.pending_sign_ins import end_pending_sign_ins
 from backroom.errors import BadRequestError, ErrorDetail
 
 __all__ = ["check_relations", "delete_with_references"]
@@ -65,4 +66,5 @@ async def delete_with_references(
                 ref[f.name] = remaining if f.is_multiple else ""
                 await tx.update_record(other, ref["id"], ref)
     await delete_links_of(tx, schema, c, rid)
+    await end_pending_sign_ins(tx, schema, c, rid)
     await tx.delete_record(c, rid)
