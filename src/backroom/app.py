@@ -23,6 +23,7 @@ from backroom.core.services.access import Access
 from backroom.core.services.auth import AuthService
 from backroom.core.services.auth_mail import AuthMailFlows
 from backroom.core.services.collections import CollectionService
+from backroom.core.services.expired_sign_ins import PURGE_INTERVAL, ExpiredSignIns
 from backroom.core.services.impersonation import Impersonation
 from backroom.core.services.mail import MailService
 from backroom.core.services.mfa import MultiFactor
@@ -35,6 +36,7 @@ from backroom.hashing import Argon2Hasher
 from backroom.http.client_ip import TrustedProxy
 from backroom.mail.smtp import SmtpMailer
 from backroom.oauth2.client import AuthlibOAuth2Client
+from backroom.periodic import PeriodicTask
 from backroom.realtime.brokers.memory import InProcessBroker
 from backroom.settings import Settings
 from backroom.storage.sqlite.storage import SqliteStorage
@@ -103,6 +105,10 @@ class Backroom:
             self.oauth2_client,
             NoAccountNotices(),
         )
+        self.expired_sign_ins = ExpiredSignIns(self.schema, self.storage, self.access, self.clock)
+        self.purge_task = PeriodicTask(
+            "purge of expired sign-ins", self.expired_sign_ins.purge, PURGE_INTERVAL
+        )
         self._started = False
 
     def _apply_settings(self, settings: Mapping[str, Any]) -> None:
@@ -117,6 +123,7 @@ class Backroom:
         await self.app_settings.load()
         await self._bootstrap()
         await self.broker.start()
+        self.purge_task.start()
         self._started = True
 
     async def _bootstrap(self) -> None:
@@ -135,6 +142,7 @@ class Backroom:
                 self.schema.put(c)
 
     async def stop(self) -> None:
+        await self.purge_task.stop()
         await self.broker.close()
         await self.mail.drain()
         await self.oauth2_client.close()
