@@ -100,18 +100,42 @@ async def test_rows_go_when_their_collections_durations_pass(
     assert await _rows(app, "_mfas") == []
 
 
-async def test_rows_of_a_deleted_collection_go_after_a_day(app: TestApp, smtp: MailCatcher) -> None:
-    await _auth_collection(app, "gone")
-    await _start_sign_ins(app, smtp, "gone")
-    r = await app.client.delete("/api/collections/gone", headers=app.su())
-    assert r.status_code == 204
+async def test_rows_of_no_auth_collection_go_after_a_day(app: TestApp) -> None:
+    mfas = app.backroom.schema.get("_mfas")
+    assert mfas is not None
+    now = format_datetime(datetime.now(UTC))
+    row = {
+        "id": "orphan000000000",
+        "collectionRef": "pbc_0000000000",
+        "recordRef": "r",
+        "method": "password",
+        "created": now,
+        "updated": now,
+    }
+    async with app.backroom.storage.transaction() as tx:
+        await tx.insert_record(mfas, row)
     clock = _Clock()
     purge = _purge(app, clock)
     clock.offset = timedelta(hours=23)
     assert await purge.purge() == 0
     clock.offset = timedelta(hours=24, seconds=1)
-    assert await purge.purge() == 2
-    assert await _rows(app, "_mfas") == await _rows(app, "_otps") == []
+    assert await purge.purge() == 1
+    assert await _rows(app, "_mfas") == []
+
+
+@pytest.mark.parametrize("action", ["delete", "truncate"])
+async def test_a_deleted_or_emptied_collection_takes_its_rows(
+    app: TestApp, smtp: MailCatcher, action: str
+) -> None:
+    await _auth_collection(app, "emptied")
+    await _auth_collection(app, "kept")
+    for name in ("emptied", "kept"):
+        await _start_sign_ins(app, smtp, name)
+    kept = next(c.id for c in app.backroom.schema if c.name == "kept")
+    path = "/api/collections/emptied" + ("/truncate" if action == "truncate" else "")
+    r = await app.client.delete(path, headers=app.su())
+    assert r.status_code == 204, r.text
+    assert await _rows(app, "_mfas") == await _rows(app, "_otps") == [kept]
 
 
 async def test_many_rows_go_in_batches(app: TestApp) -> None:

@@ -317,3 +317,26 @@ def test_oauth2_as_either_factor(
         outcomes.append([_comparable_oauth2(r) for r in (first, same, second, again, by_oauth2)])
     assert outcomes[1] == outcomes[0]
     assert [status for status, _ in outcomes[0]] == [401, 400, 200, 401, 200]
+
+
+def test_a_deleted_collection_takes_its_pending_sign_ins(targets: tuple[Target, Target]) -> None:
+    name = _collection(targets)
+    email = f"{unique('gone')}@example.com"
+    counts = []
+    for t in targets:
+        _user(t, name, email)
+        assert _password(t, name, email).status_code == 401
+        cid = t.client.get(f"/api/collections/{name}", headers=t.su()).json()["id"]
+        before = _pending_of(t, cid)
+        assert t.client.delete(f"/api/collections/{name}", headers=t.su()).status_code == 204
+        counts.append((before, _pending_of(t, cid)))
+    assert counts[1] == counts[0] == (1, 0)
+
+
+def _pending_of(t: Target, collection_id: str) -> int:
+    r = t.client.get(
+        "/api/collections/_mfas/records",
+        headers=t.su(),
+        params={"filter": f"collectionRef = '{collection_id}'"},
+    )
+    return int(r.json()["totalItems"])

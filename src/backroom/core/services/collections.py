@@ -20,6 +20,7 @@ from backroom.core.ids import new_collection_id
 from backroom.core.ports import Clock, Storage, UniqueViolation
 from backroom.core.services.collections_import import import_collections
 from backroom.core.services.collections_list import list_collections
+from backroom.core.services.pending_sign_ins import end_collection_sign_ins
 from backroom.core.services.records import ListParams
 from backroom.core.services.relations import delete_with_references
 from backroom.errors import (
@@ -255,6 +256,7 @@ class CollectionService:
             )
         async with self.storage.transaction() as tx:
             await tx.delete_collection(c)
+            await end_collection_sign_ins(tx, self.schema, c)
         self.schema.remove(c.id)
 
     async def truncate(self, ctx: RequestContext, id_or_name: str) -> None:
@@ -263,6 +265,7 @@ class CollectionService:
         async with self.storage.transaction() as tx:
             if not referenced_by(self.schema, c) and not _self_referencing(c):
                 await tx.truncate_collection(c)
+                await end_collection_sign_ins(tx, self.schema, c)
                 return
             try:
                 for rid in await tx.record_ids(c):

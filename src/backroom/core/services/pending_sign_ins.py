@@ -1,6 +1,7 @@
 """Sign-ins in progress end when what they were started with changes, as in PocketBase:
 a deleted record or a new password ends its first factors (``_mfas``) and its mailed codes
-(``_otps``); a new email ends its codes, which went to the old address."""
+(``_otps``); a new email ends its codes, which went to the old address; a deleted or
+emptied collection ends all of its own."""
 
 from __future__ import annotations
 
@@ -10,26 +11,42 @@ from typing import Any
 from backroom.core.collections.model import Collection, Schema
 from backroom.core.ports import Transaction
 
-__all__ = ["end_pending_sign_ins", "end_stale_sign_ins"]
+__all__ = ["end_collection_sign_ins", "end_pending_sign_ins", "end_stale_sign_ins"]
 
 _MFAS = "_mfas"
 _OTPS = "_otps"
+
+
+async def _end(
+    tx: Transaction,
+    schema: Schema,
+    tables: tuple[str, ...],
+    by: str,
+    value: str,
+    collection_id: str,
+) -> None:
+    for name in tables:
+        rows = schema.get(name)
+        ref = rows.field(by) if rows is not None else None
+        if rows is None or ref is None:
+            continue
+        for row in await tx.referencing(rows, ref, value):
+            if row.get("collectionRef") == collection_id:
+                await tx.delete_record(rows, str(row["id"]))
+
+
+async def end_collection_sign_ins(tx: Transaction, schema: Schema, c: Collection) -> None:
+    """Delete every pending first factor and code of the auth collection ``c``."""
+    if c.is_auth:
+        await _end(tx, schema, (_MFAS, _OTPS), "collectionRef", c.id, c.id)
 
 
 async def end_pending_sign_ins(
     tx: Transaction, schema: Schema, c: Collection, record_id: str, *, mfas: bool = True
 ) -> None:
     """Delete the record's pending codes, and its first factors unless ``mfas`` is False."""
-    if not c.is_auth:
-        return
-    for name in (_MFAS, _OTPS) if mfas else (_OTPS,):
-        rows = schema.get(name)
-        ref = rows.field("recordRef") if rows is not None else None
-        if rows is None or ref is None:
-            continue
-        for row in await tx.referencing(rows, ref, record_id):
-            if row.get("collectionRef") == c.id:
-                await tx.delete_record(rows, str(row["id"]))
+    if c.is_auth:
+        await _end(tx, schema, (_MFAS, _OTPS) if mfas else (_OTPS,), "recordRef", record_id, c.id)
 
 
 async def end_stale_sign_ins(
