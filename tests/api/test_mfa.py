@@ -418,3 +418,32 @@ async def test_the_second_step_completes_once_when_all_look_first(
 
     outcomes = await asyncio.gather(*(second() for _ in range(20)))
     assert sorted(outcomes) == [_EXPIRED] * 19 + ["signed in"]
+
+
+async def test_accounts_see_only_their_own_pending_sign_ins_and_change_none(
+    app: TestApp,
+) -> None:
+    """Row R6 for ``_mfas``: view own, never another's; no one but superusers writes."""
+    mine = _mfa_id(await _password(app))
+    other_id = await _user(app, "other@example.com")
+    theirs = _mfa_id(await _password(app, "other@example.com"))
+    users = await app.client.get(
+        "/api/collections/users/records", headers=app.su(), params={"filter": f"email='{EMAIL}'"}
+    )
+    rid = users.json()["items"][0]["id"]
+    r = await app.client.post(f"/api/collections/users/impersonate/{rid}", headers=app.su())
+    me = {"Authorization": r.json()["token"]}
+    base = "/api/collections/_mfas/records"
+    listed = await app.client.get(base, headers=me)
+    assert [item["id"] for item in listed.json()["items"]] == [mine]
+    assert (await app.client.get(f"{base}/{mine}", headers=me)).status_code == 200
+    assert (await app.client.get(f"{base}/{theirs}", headers=me)).status_code == 404
+    assert (await app.client.get(f"{base}/{mine}")).status_code == 404
+    for target in (mine, theirs):
+        r = await app.client.patch(f"{base}/{target}", headers=me, json={"method": "otp"})
+        assert r.status_code == 403, r.text
+        assert (await app.client.delete(f"{base}/{target}", headers=me)).status_code == 403
+    body = {"collectionRef": "_pb_users_auth_", "recordRef": other_id, "method": "otp"}
+    assert (await app.client.post(base, headers=me, json=body)).status_code == 403
+    assert sorted(p["id"] for p in await _pending(app)) == sorted([mine, theirs])
+    assert all(p["method"] == "password" for p in await _pending(app))
