@@ -340,3 +340,9 @@ def _pending_of(t: Target, collection_id: str) -> int:
         params={"filter": f"collectionRef = '{collection_id}'"},
     )
     return int(r.json()["totalItems"])
+
+
+def test_auth_methods_show_the_mfa_option(targets: tuple[Target, Target]) -> None:
+    name = _collection(targets, mfa={"enabled": True, "duration": 120})
+    pb, _ = both(targets, "GET", f"/api/collections/{name}/auth-methods", auth=False)
+    assert pb.json()["mfa"] == {"enabled": True, "duration": 120}
