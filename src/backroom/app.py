@@ -14,6 +14,7 @@ from backroom.core.collections.model import Schema
 from backroom.core.collections.system import (
     auth_origins_collection,
     external_auths_collection,
+    mfas_collection,
     otps_collection,
     superusers_collection,
     users_collection,
@@ -24,9 +25,11 @@ from backroom.core.services.auth import AuthService
 from backroom.core.services.auth_mail import AuthMailFlows
 from backroom.core.services.auth_origins import AuthOrigins
 from backroom.core.services.collections import CollectionService
+from backroom.core.services.expired_sign_ins import PURGE_INTERVAL, ExpiredSignIns
 from backroom.core.services.impersonation import Impersonation
 from backroom.core.services.login_alerts import LoginAlerts
 from backroom.core.services.mail import MailService
+from backroom.core.services.mfa import MultiFactor
 from backroom.core.services.oauth2 import OAuth2Service
 from backroom.core.services.otp import OtpFlows
 from backroom.core.services.records import RecordService
@@ -36,6 +39,7 @@ from backroom.hashing import Argon2Hasher
 from backroom.http.client_ip import TrustedProxy
 from backroom.mail.smtp import SmtpMailer
 from backroom.oauth2.client import AuthlibOAuth2Client
+from backroom.periodic import PeriodicTask
 from backroom.realtime.brokers.memory import InProcessBroker
 from backroom.settings import Settings
 from backroom.storage.sqlite.storage import SqliteStorage
@@ -70,6 +74,7 @@ class Backroom:
             self.schema, self.storage, self.clock, self.hasher, self.access, self.limiter
         )
         self.trusted_proxy = TrustedProxy()
+        self.mfa = MultiFactor(self.schema, self.storage, self.access, self.clock)
         self.auth = AuthService(
             self.schema,
             self.storage,
@@ -77,6 +82,7 @@ class Backroom:
             self.access,
             self.limiter,
             settings.session_max_age,
+            mfa=self.mfa,
         )
         self.impersonation = Impersonation(self.schema, self.storage, self.auth)
         self.app_settings = SettingsService(self.storage, self.clock)
@@ -104,6 +110,10 @@ class Backroom:
             self.oauth2_client,
             self.login_alerts,
         )
+        self.expired_sign_ins = ExpiredSignIns(self.schema, self.storage, self.access, self.clock)
+        self.purge_task = PeriodicTask(
+            "purge of expired sign-ins", self.expired_sign_ins.purge, PURGE_INTERVAL
+        )
         self._started = False
 
     def _apply_settings(self, settings: Mapping[str, Any]) -> None:
@@ -118,6 +128,7 @@ class Backroom:
         await self.app_settings.load()
         await self._bootstrap()
         await self.broker.start()
+        self.purge_task.start()
         self._started = True
 
     async def _bootstrap(self) -> None:
@@ -127,6 +138,7 @@ class Backroom:
             users_collection,
             otps_collection,
             external_auths_collection,
+            mfas_collection,
             auth_origins_collection,
         ):
             c = make(now)
@@ -136,6 +148,7 @@ class Backroom:
                 self.schema.put(c)
 
     async def stop(self) -> None:
+        await self.purge_task.stop()
         await self.broker.close()
         await self.mail.drain()
         await self.oauth2_client.close()

@@ -5,6 +5,7 @@
      |    +-- ValidationError       one or more field errors
      |    +-- QueryTimeoutError     a query ran past the statement time limit
      +-- UnauthorizedError          a valid auth token is required
+     |    +-- MfaRequiredError      a first sign-in passed; a second, by another method, is due
      +-- ForbiddenError             the caller may not do this
      +-- NotFoundError              no such resource (or hidden by a rule)
      +-- TooLargeError              the request body is over the limit
@@ -24,6 +25,7 @@ __all__ = [
     "BadRequestError",
     "ErrorDetail",
     "ForbiddenError",
+    "MfaRequiredError",
     "NotFoundError",
     "QueryTimeoutError",
     "TooLargeError",
@@ -108,6 +110,16 @@ class ValidationError(BadRequestError):
 
 class UnauthorizedError(BackroomError):
     default_message = "The request requires valid record authorization token."
+
+
+class MfaRequiredError(UnauthorizedError):
+    """Answered as PocketBase answers it: only ``{"mfaId": ...}``, for the second sign-in."""
+
+    default_message = "A second authentication method is required."
+
+    def __init__(self, mfa_id: str) -> None:
+        super().__init__()
+        self.mfa_id = mfa_id
 
 
 class ForbiddenError(BackroomError):

@@ -212,3 +212,18 @@ async def test_an_absolute_session_lifetime_caps_tokens_and_ends_refreshes(
     renewed = read_claims_unverified(r.json()["token"])
     assert renewed is not None
     assert renewed["exp"] <= int(time.time()) + 601
+
+
+async def test_superuser_tokens_have_a_secret_that_outlives_option_changes(app: TestApp) -> None:
+    c = app.backroom.schema.get("_superusers")
+    assert c is not None
+    secret = c.options["authToken"]["secret"]
+    assert len(secret) >= 30
+    r = await app.client.patch(
+        "/api/collections/_superusers", headers=app.su(), json={"otp": {"duration": 120}}
+    )
+    assert r.status_code == 200, r.text
+    assert (await app.client.get("/api/collections", headers=app.su())).status_code == 200
+    c = app.backroom.schema.get("_superusers")
+    assert c is not None
+    assert c.options["authToken"]["secret"] == secret

@@ -303,8 +303,14 @@ def test_a_redirect_nobody_waits_for(
         {"createRule": None},
         {"createRule": "email = 'x@example.com'"},
         {"authRule": "verified = false"},
+        {"authRule": "@request.body.provider = 'oidc' && @request.context = 'oauth2'"},
     ],
-    ids=["sign-up closed", "createRule fails", "authRule fails"],
+    ids=[
+        "sign-up closed",
+        "createRule fails",
+        "authRule fails",
+        "authRule sees the request body",
+    ],
 )
 def test_sign_ups_and_logins_follow_the_collection_rules(
     targets: tuple[Target, Target], provider: OAuth2TestProvider, rules: dict[str, str | None]
@@ -314,5 +320,6 @@ def test_sign_ups_and_logins_follow_the_collection_rules(
     for target in targets:
         provider.sign_in_as({"sub": "r", "email": "r@example.com", "email_verified": True})
         r = _sign_in(target, name, provider)
-        answers.append((r.status_code, r.json()["message"], r.json()["data"]))
+        body = r.json()
+        answers.append((r.status_code, body.get("message"), body.get("data")))
     assert answers[1] == answers[0]

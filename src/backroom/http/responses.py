@@ -11,6 +11,7 @@ from starlette.responses import Response
 from backroom.errors import (
     BackroomError,
     ForbiddenError,
+    MfaRequiredError,
     NotFoundError,
     TooLargeError,
     TooManyRequestsError,
@@ -45,6 +46,8 @@ def status_for(err: BackroomError) -> int:
 
 
 def error_response(err: BackroomError) -> JSON:
+    if isinstance(err, MfaRequiredError):
+        return JSON({"mfaId": err.mfa_id}, status_code=401)
     status = status_for(err)
     headers = None
     if status in (429, 503):

@@ -18,6 +18,7 @@ __all__ = [
     "ensure_system_fields",
     "external_auths_collection",
     "id_field",
+    "mfas_collection",
     "otps_collection",
     "rotate_token_secret",
     "superusers_collection",
@@ -214,7 +215,7 @@ def superusers_collection(now: str) -> Collection:
     autodates = [{**d, "system": True} for d in _AUTODATE_FIELDS]
     c = _system_auth("pbc_3142635823", "_superusers", now, autodates)
     c.system = True
-    c.options["authToken"] = {"duration": _SUPERUSER_TOKEN_SECONDS}
+    c.options["authToken"] = _token(_SUPERUSER_TOKEN_SECONDS)
     c.rules = {
         **{r: None for r in ("listRule", "viewRule", "createRule", "updateRule", "deleteRule")},
         "authRule": "",
@@ -288,6 +289,24 @@ def otps_collection(now: str) -> Collection:
     ]
     c.indexes = [
         "CREATE INDEX `idx_otps_collectionRef_recordRef` ON `_otps` (collectionRef, recordRef)"
+    ]
+    c.rules = _owned_rules(delete=False)
+    return c
+
+
+def mfas_collection(now: str) -> Collection:
+    """``_mfas``: a first sign-in waiting for its second factor, each row used at most once."""
+    c = Collection(id="pbc_2279338944", name="_mfas", system=True, created=now, updated=now)
+    c.fields = [
+        field_from_json(d)
+        for d in [
+            _ID_FIELD,
+            *({**_SYSTEM_TEXT, "name": n} for n in ("collectionRef", "recordRef", "method")),
+            *({**d, "system": True} for d in _AUTODATE_FIELDS),
+        ]
+    ]
+    c.indexes = [
+        "CREATE INDEX `idx_mfas_collectionRef_recordRef` ON `_mfas` (collectionRef,recordRef)"
     ]
     c.rules = _owned_rules(delete=False)
     return c

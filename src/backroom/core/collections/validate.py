@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from backroom.core.auth.mfa_options import mfa_option_error, mfa_options
 from backroom.core.auth.oauth2_options import oauth2_option_errors
 from backroom.core.collections.indexes import parse_index
 from backroom.core.collections.model import Collection, Schema
@@ -179,6 +180,9 @@ def validate_collection(
         errors.update(_rule_errors(old, c))
     if c.is_auth:
         errors.update(oauth2_option_errors(c))
+        mfa_error = mfa_option_error(c)
+        if mfa_error:
+            errors["mfa"] = mfa_error
     idx_errors = _index_errors(c)
     if idx_errors:
         errors["indexes"] = idx_errors
@@ -187,7 +191,14 @@ def validate_collection(
             if rule and rule_name not in errors:
                 message = check_rule(c, schema, rule)
                 if message is not None:
-                    errors[rule_name] = ErrorDetail(
-                        "validation_invalid_rule", f"Invalid rule. Raw error: {message}"
-                    )
+                    errors[rule_name] = _invalid_rule(message)
+        mfa = mfa_options(c) if c.is_auth else None
+        if mfa is not None and mfa.enabled and mfa.rule and "mfa" not in errors:
+            message = check_rule(c, schema, mfa.rule)
+            if message is not None:
+                errors["mfa"] = {"rule": _invalid_rule(message)}
     return errors
+
+
+def _invalid_rule(message: str) -> ErrorDetail:
+    return ErrorDetail("validation_invalid_rule", f"Invalid rule. Raw error: {message}")

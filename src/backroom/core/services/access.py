@@ -9,9 +9,10 @@ from typing import Any, TypeVar
 from backroom.core.clock import SystemClock
 from backroom.core.collections.model import Collection, Schema
 from backroom.core.context import RequestContext
+from backroom.core.ports import RecordQuery, Storage
 from backroom.core.rules import FilterError, compile_filter, compile_sort
 
-__all__ = ["Access"]
+__all__ = ["Access", "record_matches"]
 
 T = TypeVar("T")
 
@@ -82,3 +83,12 @@ class Access:
         except FilterError as err:
             return err.detail
         return None
+
+
+async def record_matches(
+    storage: Storage, access: Access, c: Collection, rule: str, record_id: str, ctx: RequestContext
+) -> bool:
+    """Whether the stored record ``record_id`` of ``c`` satisfies ``rule`` for ``ctx``."""
+    plan = access.rule(c, rule, ctx)
+    query = RecordQuery(c, [plan], ids=[record_id], limit=1, bind=access.bind([plan], ctx))
+    return bool((await storage.query(query)).items)

@@ -15,11 +15,12 @@ from backroom.core.auth.tokens import (
 )
 from backroom.core.collections.model import Collection, Schema
 from backroom.core.context import AuthInfo, RequestContext
-from backroom.core.ports import Hasher, RecordQuery, Storage
+from backroom.core.ports import Hasher, Storage
 from backroom.core.ratelimit import RateLimiter
 from backroom.core.records.serialize import record_json
-from backroom.core.services.access import Access
+from backroom.core.services.access import Access, record_matches
 from backroom.core.services.auth_origins import AuthOrigins
+from backroom.core.services.mfa import MultiFactor
 from backroom.core.services.rehash import upgrade_hash
 from backroom.errors import BadRequestError, ErrorDetail, ForbiddenError, ValidationError
 
@@ -64,6 +65,7 @@ class AuthService:
         access: Access,
         limiter: RateLimiter | None = None,
         session_max_age: int = 0,
+        mfa: MultiFactor | None = None,
     ) -> None:
         self._schema = schema
         self._storage = storage
@@ -71,6 +73,7 @@ class AuthService:
         self._access = access
         self._limiter = limiter or RateLimiter()
         self._sessions = SessionPolicy(session_max_age)
+        self._mfa = mfa
         self.origins: AuthOrigins | None = None  # set by the app once mail exists
 
     async def _check_auth_rule(
@@ -81,13 +84,10 @@ class AuthService:
         rule = c.rule("authRule")
         if rule == "":
             return
-        if rule is not None:
-            plan = self._access.rule(c, rule, ctx)
-            query = RecordQuery(
-                c, [plan], ids=[str(record["id"])], limit=1, bind=self._access.bind([plan], ctx)
-            )
-            if (await self._storage.query(query)).items:
-                return
+        if rule is not None and await record_matches(
+            self._storage, self._access, c, rule, str(record["id"]), ctx
+        ):
+            return
         raise ForbiddenError(_AUTH_RULE)
 
     def _auth_collection(self, name: str) -> Collection:
@@ -168,27 +168,17 @@ class AuthService:
         if not await self._hasher.verify(password, hashed) or record is None:
             self._limiter.count_failure(account, ctx.client_ip)
             raise BadRequestError(_FAILED)
-        auth = AuthInfo(c.id, c.name, record)
-        out_ctx = RequestContext(
-            auth=auth,
-            method=ctx.method,
-            headers=ctx.headers,
-            query=ctx.query,
-            body=ctx.body,
-            context="password",
-            client_ip=ctx.client_ip,
-        )
-        await self._check_auth_rule(c, record, out_ctx)
+        answer = await self.signed_in(ctx, c, record, "password")
         if self._hasher.needs_rehash(hashed):
             await upgrade_hash(self._storage, self._hasher, c, record, password)
-        await self.record_origin(ctx, c, record)
-        return {"token": self.issue(c, record), "record": record_json(c, record, out_ctx)}
+        return answer
 
     async def signed_in(
         self, ctx: RequestContext, c: Collection, record: dict[str, Any], method: str
     ) -> dict[str, Any]:
         """The auth answer for a record that just proved who it is by ``method``
-        (``otp``, ``oauth2``, ...), if the collection's authRule lets it in."""
+        (``password``, ``otp``, ``oauth2``), if the collection's authRule lets it in and
+        no second sign-in is due (``MfaRequiredError`` then). ``ctx`` is the caller's."""
         out_ctx = RequestContext(
             auth=AuthInfo(c.id, c.name, record),
             method=ctx.method,
@@ -196,8 +186,11 @@ class AuthService:
             query=ctx.query,
             body=ctx.body,
             context=method,
+            client_ip=ctx.client_ip,
         )
         await self._check_auth_rule(c, record, out_ctx)
+        if self._mfa is not None:
+            await self._mfa.check(ctx, c, record, method)
         await self.record_origin(ctx, c, record)
         return {"token": self.issue(c, record), "record": record_json(c, record, out_ctx)}
 

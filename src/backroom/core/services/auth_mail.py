@@ -25,6 +25,7 @@ from backroom.core.mail.messages import build_mail
 from backroom.core.ports import Clock, Hasher, Storage, Transaction, UniqueViolation
 from backroom.core.services.auth_origins import forget_origins
 from backroom.core.services.mail import MailService
+from backroom.core.services.pending_sign_ins import end_stale_sign_ins
 from backroom.core.services.secrets import new_token_key
 from backroom.errors import (
     BadRequestError,
@@ -205,6 +206,7 @@ class AuthMailFlows:
             if f.type == "autodate":
                 new[f.name] = f.on_save(new.get(f.name), fctx)
         await tx.update_record(c, str(old["id"]), new)
+        await end_stale_sign_ins(tx, self._schema, c, old, new)
 
     async def confirm_verification(self, name: str, body: Mapping[str, Any]) -> None:
         c = self._collection(name)

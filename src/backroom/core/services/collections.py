@@ -6,6 +6,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
+from backroom.core.auth.mfa_options import apply_mfa_input
 from backroom.core.auth.oauth2_options import keep_client_secrets
 from backroom.core.collections.codec import option_names, rule_names
 from backroom.core.collections.indexes import parse_index, rename_index_table
@@ -86,8 +87,10 @@ def _apply_input(c: Collection, data: Mapping[str, Any], old: Collection | None)
                 errors[rule] = ErrorDetail("validation_invalid_rule", "Invalid rule.")
             else:
                 c.rules[rule] = value
+    if c.is_auth and "mfa" in data:
+        apply_mfa_input(c, data["mfa"])
     for key, value in data.items():
-        if key in option_names(c.type) and isinstance(value, Mapping):
+        if key in option_names(c.type) and key != "mfa" and isinstance(value, Mapping):
             current = c.options.get(key)
             if isinstance(current, dict):
                 current.update(value)

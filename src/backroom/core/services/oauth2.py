@@ -21,15 +21,15 @@ from backroom.core.auth.oauth2_port import (
 )
 from backroom.core.auth.oauth2_user import OAuth2User
 from backroom.core.collections.model import Collection, Schema
-from backroom.core.context import AuthInfo, RequestContext
+from backroom.core.context import RequestContext
 from backroom.core.fields.base import FieldContext
-from backroom.core.ports import Clock, Hasher, RecordQuery, Storage, Transaction, UniqueViolation
-from backroom.core.records.serialize import record_json
+from backroom.core.ports import Clock, Hasher, Storage, Transaction, UniqueViolation
 from backroom.core.services.access import Access
 from backroom.core.services.auth import AuthService
 from backroom.core.services.auth_origins import forget_origins
 from backroom.core.services.external_auths import ExternalAuths
 from backroom.core.services.oauth2_signup import OAuth2Signup, random_password
+from backroom.core.services.pending_sign_ins import end_pending_sign_ins
 from backroom.core.services.secrets import new_token_key
 from backroom.errors import (
     BadRequestError,
@@ -43,7 +43,6 @@ __all__ = ["OAuth2Service"]
 
 _LOAD_FAILED = "An error occurred while loading the submitted data."
 _FAILED = "Failed to authenticate."
-_AUTH_RULE = "The request doesn't satisfy the collection requirements to authenticate."
 _REQUIRED = ErrorDetail("validation_required", "Cannot be blank.")
 _MAX_PROVIDER_NAME = 100
 
@@ -201,7 +200,8 @@ class OAuth2Service:
             raise BadRequestError(_FAILED) from None
         if takeover is not None:
             await self.notices.unverified_account_taken_over(ctx, c, record, provider)
-        return await self._answer(oauth_ctx, c, record, user, is_new)
+        answer = await self._auth.signed_in(ctx, c, record, "oauth2")
+        return {**answer, "meta": user.meta(is_new)}
 
     async def _takeover(self, c: Collection, record: dict[str, Any], drop_links: bool) -> _Takeover:
         """What ends when an unverified account is claimed: whoever registered its email
@@ -225,6 +225,7 @@ class OAuth2Service:
             record["tokenKey"] = new_token_key()
             await self.links.remove(tx, takeover.links)
             await forget_origins(tx, self._schema, c, str(record["id"]))
+            await end_pending_sign_ins(tx, self._schema, c, str(record["id"]))
             changed = True
         email = str(record.get("email") or "")
         if not email and user.verified_email:
@@ -240,43 +241,3 @@ class OAuth2Service:
                 if f.type == "autodate":
                     record[f.name] = f.on_save(record.get(f.name), fctx)
             await tx.update_record(c, str(record["id"]), record)
-
-    async def _answer(
-        self,
-        ctx: RequestContext,
-        c: Collection,
-        record: dict[str, Any],
-        user: OAuth2User,
-        is_new: bool,
-    ) -> dict[str, Any]:
-        auth = AuthInfo(c.id, c.name, record)
-        out_ctx = RequestContext(
-            auth=auth,
-            method=ctx.method,
-            headers=ctx.headers,
-            query=ctx.query,
-            body=ctx.body,
-            context="oauth2",
-        )
-        await self._check_auth_rule(c, record, out_ctx)
-        await self._auth.record_origin(ctx, c, record)
-        return {
-            "token": self._auth.issue(c, record),
-            "record": record_json(c, record, out_ctx),
-            "meta": user.meta(is_new),
-        }
-
-    async def _check_auth_rule(
-        self, c: Collection, record: Mapping[str, Any], ctx: RequestContext
-    ) -> None:
-        rule = c.rule("authRule")
-        if rule == "":
-            return
-        if rule is not None:
-            plan = self._access.rule(c, rule, ctx)
-            query = RecordQuery(
-                c, [plan], ids=[str(record["id"])], limit=1, bind=self._access.bind([plan], ctx)
-            )
-            if (await self._storage.query(query)).items:
-                return
-        raise ForbiddenError(_AUTH_RULE)

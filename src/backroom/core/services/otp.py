@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
+from backroom.core.clock import parse_datetime
 from backroom.core.collections.model import Collection, Schema
 from backroom.core.context import RequestContext
 from backroom.core.fields.base import FieldContext
@@ -38,14 +38,6 @@ _DISABLED = "The collection is not configured to allow OTP authentication."
 _INVALID = "Invalid or expired OTP."
 _REQUIRED = ErrorDetail("validation_required", "Cannot be blank.")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
-_DATETIME = "%Y-%m-%d %H:%M:%S.%fZ"
-
-
-def _parse_time(value: str) -> datetime | None:
-    try:
-        return datetime.strptime(value, _DATETIME).replace(tzinfo=None)
-    except ValueError:
-        return None
 
 
 class OtpFlows:
@@ -125,11 +117,10 @@ class OtpFlows:
         return {"otpId": otp_id}
 
     def _expired(self, row: Mapping[str, Any], duration: int) -> bool:
-        created = _parse_time(str(row.get("created", "")))
+        created = parse_datetime(str(row.get("created", "")))
         if created is None:
             return True
-        now = self._clock.now_dt().replace(tzinfo=None)
-        return (now - created).total_seconds() > duration
+        return (self._clock.now_dt() - created).total_seconds() > duration
 
     async def authenticate(
         self, ctx: RequestContext, name: str, body: Mapping[str, Any]

@@ -19,6 +19,7 @@ from backroom.core.services.access import Access
 from backroom.core.services.auth_ids import AUTH_ID_TAKEN, auth_id_taken
 from backroom.core.services.auth_origins import forget_origins
 from backroom.core.services.expander import Expander
+from backroom.core.services.pending_sign_ins import end_stale_sign_ins
 from backroom.core.services.prehash import prehash, wants_password_work
 from backroom.core.services.relations import check_relations, delete_with_references
 from backroom.core.services.secrets import hash_password_fields, prepare_auth_record
@@ -288,6 +289,7 @@ class RecordService:
                 if errors:
                     raise ValidationError("Failed to update record.", errors)
                 await tx.update_record(c, rid, record)
+                await end_stale_sign_ins(tx, self._schema, c, old, record)
                 if c.is_auth and record.get("password") != old.get("password"):
                     await forget_origins(tx, self._schema, c, rid)
         except UniqueViolation as err:
