@@ -27,8 +27,11 @@ from backroom.core.services.mail import MailService
 from backroom.core.services.oauth2 import OAuth2Service
 from backroom.core.services.otp import OtpFlows
 from backroom.core.services.records import RecordService
+from backroom.core.services.s3_check import S3Check
 from backroom.core.services.settings import SettingsService
 from backroom.files.local import LocalFileStore
+from backroom.files.s3 import S3Config, S3FileStore
+from backroom.files.switch import SwitchingFileStore
 from backroom.hashing import Argon2Hasher
 from backroom.http.client_ip import TrustedProxy
 from backroom.mail.smtp import SmtpMailer
@@ -56,7 +59,8 @@ class Backroom:
         )
         self.hasher = Argon2Hasher()
         self.broker = InProcessBroker()
-        self.files = LocalFileStore(settings.data_dir / "storage")
+        # the local folder, or S3 once the settings enable it (``_apply_settings``)
+        self.files = SwitchingFileStore(LocalFileStore(settings.data_dir / "storage"))
         self.schema = Schema()
         self.access = Access(self.schema, self.clock)
         self.collections = CollectionService(
@@ -78,6 +82,11 @@ class Backroom:
         self.impersonation = Impersonation(self.schema, self.storage, self.auth)
         self.app_settings = SettingsService(self.storage, self.clock)
         self.app_settings.subscribe(self._apply_settings)
+        # the S3 test makes one attempt: a superuser is waiting for the verdict
+        self.s3_check = S3Check(
+            self.app_settings,
+            lambda section: S3FileStore(S3Config.from_settings(section), attempts=1),
+        )
         self.mailer = SmtpMailer(lambda: self.app_settings.section("smtp"))
         self.mail = MailService(self.mailer, self.app_settings, self.schema)
         self.auth_mail = AuthMailFlows(
@@ -104,6 +113,7 @@ class Backroom:
     def _apply_settings(self, settings: Mapping[str, Any]) -> None:
         self.limiter.configure_from(settings["rateLimits"])
         self.trusted_proxy = TrustedProxy.from_json(settings["trustedProxy"])
+        self.files.configure(settings["s3"])
 
     async def start(self) -> None:
         if self._started:
@@ -133,6 +143,7 @@ class Backroom:
         await self.broker.close()
         await self.mail.drain()
         await self.oauth2_client.close()
+        await self.files.close()
         await self.storage.close()
         self.hasher.close()
 

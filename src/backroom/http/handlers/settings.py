@@ -9,7 +9,7 @@ from backroom.http.body import read_body
 from backroom.http.context import app_of, request_context
 from backroom.http.responses import JSON
 
-__all__ = ["test_email", "update", "view"]
+__all__ = ["test_email", "test_s3", "update", "view"]
 
 
 async def view(request: Request) -> JSON:
@@ -30,4 +30,11 @@ async def test_email(request: Request) -> Response:
     ctx = await request_context(request)
     body = await read_body(request)
     await app_of(request).mail.test_email(ctx, body)
+    return Response(status_code=204)
+
+
+async def test_s3(request: Request) -> Response:
+    ctx = await request_context(request)
+    body = await read_body(request, not_an_object=_LOAD_FAILED)
+    await app_of(request).s3_check.test(ctx, body)
     return Response(status_code=204)
