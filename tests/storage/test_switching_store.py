@@ -8,8 +8,10 @@ import os
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from pathlib import Path
 
+import pytest
+
 from backroom.files.local import LocalFileStore
-from backroom.files.s3 import MIN_PART_SIZE, S3Config, S3FileStore
+from backroom.files.s3 import MIN_PART_SIZE, S3Config, S3Error, S3FileStore
 from backroom.files.switch import SwitchingFileStore
 from backroom.testing.s3 import S3Server
 
@@ -110,5 +112,21 @@ async def test_a_read_abandoned_midway_releases_its_store(
         assert not old.closed
         await reader.aclose()
         await _until(lambda: old.closed)
+    finally:
+        await store.close()
+
+
+async def test_an_endpoint_the_client_cannot_use_fails_each_operation_not_the_switch(
+    tmp_path: Path, s3_server: S3Server
+) -> None:
+    store = SwitchingFileStore(LocalFileStore(tmp_path))
+    try:
+        store.configure(s3_server.settings("b", endpoint="ftp://127.0.0.1"))
+        with pytest.raises(S3Error, match="ftp://127\\.0\\.0\\.1"):
+            await store.save("c1/r1/a", _chunks(b"1"), 10)
+        with pytest.raises(S3Error):
+            await store.stat("c1/r1/a")
+        store.configure({**s3_server.settings("b"), "enabled": False})
+        assert await store.save("c1/r1/a", _chunks(b"1"), 10) == 1
     finally:
         await store.close()

@@ -99,7 +99,14 @@ class S3FileStore:
                 raise RuntimeError("the S3 file store is closed")
             client = self._client
             if client is None:
-                client = self._client = await self._stack.enter_async_context(self._new_client())
+                url = self.config.endpoint_url
+                if not url.startswith(("http://", "https://")):
+                    raise S3Error(f"the S3 endpoint {url} is not an http:// or https:// URL")
+                try:
+                    client = await self._stack.enter_async_context(self._new_client())
+                except ValueError as err:  # botocore's word for an endpoint it cannot use
+                    raise S3Error(f"the S3 endpoint {url} cannot be used: {err}") from err
+                self._client = client
         return client
 
     def _new_client(self) -> AbstractAsyncContextManager[S3Client]:
