@@ -34,6 +34,7 @@ log = logging.getLogger("backroom.files")
 MIN_PART_SIZE = 5 * 1024 * 1024  # S3 refuses smaller parts, the last one excepted
 _PART_SIZE = 8 * 1024 * 1024
 _READ_CHUNK = 64 * 1024
+_CONNECTIONS = 256
 _MISSING = ("404", "NoSuchKey", "NotFound")
 
 
@@ -114,6 +115,8 @@ class S3FileStore:
         config = AioConfig(
             s3={"addressing_style": "path" if c.force_path_style else "virtual"},
             retries={"max_attempts": self._attempts, "mode": "standard"},
+            # a download holds its connection while the client reads: room for many at once
+            max_pool_connections=_CONNECTIONS,
             connect_timeout=10,
             read_timeout=60,
             # checksums only where S3 requires them: many S3-compatible stores reject the rest
