@@ -76,3 +76,9 @@ async def test_a_closed_store_refuses_new_operations(s3_server: S3Server) -> Non
     assert store.closed
     with pytest.raises(RuntimeError, match="closed"):
         await store.stat("c1/r1/a")
+
+
+def test_the_secret_stays_out_of_the_config_repr() -> None:
+    config = S3Config("b", "r", "https://s3.example.com", "AK", "very-secret-value")
+    assert "very-secret-value" not in repr(config)
+    assert "AK" in repr(config)

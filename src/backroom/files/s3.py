@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
@@ -48,7 +48,7 @@ class S3Config:
     region: str
     endpoint: str
     access_key: str
-    secret: str
+    secret: str = field(repr=False)  # never in a log line or a traceback
     force_path_style: bool = False
 
     @classmethod
