@@ -183,6 +183,15 @@ async def test_a_large_file_goes_up_in_several_parts(subject: Subject) -> None:
     assert await subject.leftovers() == []
 
 
+@pytest.mark.parametrize("size", [PART - 1, PART, PART + 1, 2 * PART])
+async def test_sizes_at_part_boundaries(subject: Subject, size: int) -> None:
+    data = os.urandom(size)
+    assert await subject.store.save("c1/r1/edge.bin", _chunks(*_split(data, 3 * MiB)), size) == size
+    assert await _read(subject.store, "c1/r1/edge.bin") == data
+    assert await _read(subject.store, "c1/r1/edge.bin", size - 2) == data[-2:]
+    assert await subject.leftovers() == []
+
+
 @pytest.mark.parametrize("limit", [100, PART + MiB])
 async def test_an_upload_past_the_limit_keeps_nothing(subject: Subject, limit: int) -> None:
     store = subject.store
