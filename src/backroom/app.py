@@ -30,7 +30,7 @@ from backroom.core.services.records import RecordService
 from backroom.core.services.s3_check import S3Check
 from backroom.core.services.settings import SettingsService
 from backroom.files.local import LocalFileStore
-from backroom.files.s3 import S3Config, S3FileStore
+from backroom.files.s3_settings import S3Config, open_s3_store
 from backroom.files.switch import SwitchingFileStore
 from backroom.hashing import Argon2Hasher
 from backroom.http.client_ip import TrustedProxy
@@ -85,7 +85,7 @@ class Backroom:
         # the S3 test makes one attempt: a superuser is waiting for the verdict
         self.s3_check = S3Check(
             self.app_settings,
-            lambda section: S3FileStore(S3Config.from_settings(section), attempts=1),
+            lambda section: open_s3_store(S3Config.from_settings(section), attempts=1),
         )
         self.mailer = SmtpMailer(lambda: self.app_settings.section("smtp"))
         self.mail = MailService(self.mailer, self.app_settings, self.schema)

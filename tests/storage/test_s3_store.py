@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
 from collections.abc import AsyncGenerator, AsyncIterator
 
 import pytest
@@ -82,3 +84,14 @@ def test_the_secret_stays_out_of_the_config_repr() -> None:
     config = S3Config("b", "r", "https://s3.example.com", "AK", "very-secret-value")
     assert "very-secret-value" not in repr(config)
     assert "AK" in repr(config)
+
+
+def test_the_s3_client_library_loads_only_once_s3_is_used() -> None:
+    code = (
+        "import sys, backroom.app, backroom.http.asgi, backroom.cli.main\n"
+        "s3 = ('botocore', 'aiobotocore')\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in s3)\n"
+        "print(loaded)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
-from dataclasses import dataclass, field
 from datetime import UTC
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from aiobotocore.config import AioConfig
 from aiobotocore.session import AioSession
@@ -22,6 +21,7 @@ from botocore.exceptions import ClientError
 
 from backroom.core.ports import FileTooLarge, StoredFile
 from backroom.files.keys import split_key
+from backroom.files.s3_settings import S3Config
 
 if TYPE_CHECKING:
     from types_aiobotocore_s3 import S3Client
@@ -40,33 +40,6 @@ _MISSING = ("404", "NoSuchKey", "NotFound")
 
 class S3Error(Exception):
     """The bucket refused part of an operation."""
-
-
-@dataclass(frozen=True, slots=True)
-class S3Config:
-    bucket: str
-    region: str
-    endpoint: str
-    access_key: str
-    secret: str = field(repr=False)  # never in a log line or a traceback
-    force_path_style: bool = False
-
-    @classmethod
-    def from_settings(cls, section: Mapping[str, Any]) -> S3Config:
-        """From an ``s3`` section of the settings API (``bucket``, ``accessKey``, ...)."""
-        return cls(
-            bucket=str(section["bucket"]),
-            region=str(section["region"]),
-            endpoint=str(section["endpoint"]),
-            access_key=str(section["accessKey"]),
-            secret=str(section["secret"]),
-            force_path_style=bool(section["forcePathStyle"]),
-        )
-
-    @property
-    def endpoint_url(self) -> str:
-        """The endpoint as a URL; like PocketBase, one without a scheme means HTTPS."""
-        return self.endpoint if "://" in self.endpoint else f"https://{self.endpoint}"
 
 
 class S3FileStore:

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 from backroom.core.ports import FileStore, StoredFile
-from backroom.files.s3 import S3Config, S3FileStore
+from backroom.files.s3_settings import S3Config, open_s3_store
 
 __all__ = ["SwitchingFileStore"]
 
@@ -24,7 +24,7 @@ class SwitchingFileStore:
     """
 
     def __init__(
-        self, local: FileStore, open_s3: Callable[[S3Config], FileStore] = S3FileStore
+        self, local: FileStore, open_s3: Callable[[S3Config], FileStore] = open_s3_store
     ) -> None:
         self._local = local
         self._open_s3 = open_s3
