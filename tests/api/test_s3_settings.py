@@ -162,3 +162,29 @@ async def test_a_broken_bucket_fails_with_the_reason(
     assert body["message"].startswith(f"{TEST_FAILED} Raw error: \nfailed to upload a test file")
     assert detail in body["message"]
     assert body["data"] == {}
+
+
+@pytest.mark.parametrize("path", [("s3",), ("backups", "s3")])
+async def test_a_blank_s3_secret_is_validated_but_never_clears_the_stored_one(
+    app: TestApp, s3_server: S3Server, path: tuple[str, ...]
+) -> None:
+    def nest(section: dict[str, Any]) -> dict[str, Any]:
+        return {"s3": section} if path == ("s3",) else {"backups": {"s3": section}}
+
+    def stored() -> Any:
+        current: Any = app.backroom.app_settings.current
+        for part in path:
+            current = current[part]
+        return current
+
+    await _patch(app, nest(s3_server.settings(s3_server.create_bucket())))
+    r = await app.client.patch("/api/settings", headers=app.su(), json=nest({"secret": ""}))
+    assert r.status_code == 400
+    codes = r.json()["data"]
+    for part in path:
+        codes = codes[part]
+    assert codes == {"secret": {"code": "validation_required", "message": "Cannot be blank."}}
+    await _patch(app, nest({"enabled": False, "secret": ""}))
+    assert stored()["secret"] == s3_server.secret
+    await _patch(app, nest({"secret": "rotated"}))
+    assert stored()["secret"] == "rotated"
