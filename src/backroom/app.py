@@ -33,8 +33,11 @@ from backroom.core.services.mfa import MultiFactor
 from backroom.core.services.oauth2 import OAuth2Service
 from backroom.core.services.otp import OtpFlows
 from backroom.core.services.records import RecordService
+from backroom.core.services.s3_check import S3Check
 from backroom.core.services.settings import SettingsService
 from backroom.files.local import LocalFileStore
+from backroom.files.s3_settings import S3Config, open_s3_store
+from backroom.files.switch import SwitchingFileStore
 from backroom.hashing import Argon2Hasher
 from backroom.http.client_ip import TrustedProxy
 from backroom.mail.smtp import SmtpMailer
@@ -63,7 +66,8 @@ class Backroom:
         )
         self.hasher = Argon2Hasher()
         self.broker = InProcessBroker()
-        self.files = LocalFileStore(settings.data_dir / "storage")
+        # the local folder, or S3 once the settings enable it (``_apply_settings``)
+        self.files = SwitchingFileStore(LocalFileStore(settings.data_dir / "storage"))
         self.schema = Schema()
         self.access = Access(self.schema, self.clock)
         self.collections = CollectionService(
@@ -87,6 +91,11 @@ class Backroom:
         self.impersonation = Impersonation(self.schema, self.storage, self.auth)
         self.app_settings = SettingsService(self.storage, self.clock)
         self.app_settings.subscribe(self._apply_settings)
+        # the S3 test makes one attempt: a superuser is waiting for the verdict
+        self.s3_check = S3Check(
+            self.app_settings,
+            lambda section: open_s3_store(S3Config.from_settings(section), attempts=1),
+        )
         self.mailer = SmtpMailer(lambda: self.app_settings.section("smtp"))
         self.mail = MailService(self.mailer, self.app_settings, self.schema)
         self.login_alerts = LoginAlerts(self.mail, self.clock)
@@ -119,6 +128,7 @@ class Backroom:
     def _apply_settings(self, settings: Mapping[str, Any]) -> None:
         self.limiter.configure_from(settings["rateLimits"])
         self.trusted_proxy = TrustedProxy.from_json(settings["trustedProxy"])
+        self.files.configure(settings["s3"])
 
     async def start(self) -> None:
         if self._started:
@@ -152,6 +162,7 @@ class Backroom:
         await self.broker.close()
         await self.mail.drain()
         await self.oauth2_client.close()
+        await self.files.close()
         await self.storage.close()
         self.hasher.close()
 

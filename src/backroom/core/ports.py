@@ -230,3 +230,7 @@ class FileStore(Protocol):
     async def delete_prefix(self, prefix: str) -> None:
         """Delete every key under ``prefix`` (a record's or a collection's folder)."""
         ...
+
+    async def close(self) -> None:
+        """Release connections; called once, when the store is no longer used."""
+        ...

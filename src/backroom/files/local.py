@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from backroom.core.ports import FileTooLarge, StoredFile
+from backroom.files.keys import split_key
 
 __all__ = ["LocalFileStore"]
 
@@ -22,10 +23,7 @@ class LocalFileStore:
         self.root = root.resolve()
 
     def _path(self, key: str) -> Path:
-        parts = key.split("/")
-        if not key or any(p in ("", ".", "..") or "\\" in p or "\x00" in p for p in parts):
-            raise ValueError(f"invalid file key {key!r}")
-        return self.root.joinpath(*parts)
+        return self.root.joinpath(*split_key(key))
 
     async def save(self, key: str, chunks: AsyncIterator[bytes], max_size: int) -> int:
         path = self._path(key)
@@ -77,3 +75,6 @@ class LocalFileStore:
     async def delete_prefix(self, prefix: str) -> None:
         path = self._path(prefix.rstrip("/"))
         await asyncio.to_thread(shutil.rmtree, path, ignore_errors=True)
+
+    async def close(self) -> None:
+        """Nothing to release: every operation opens and closes its own file."""

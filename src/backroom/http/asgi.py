@@ -68,6 +68,7 @@ ROUTES = [
     Route("/api/settings", settings.view, methods=["GET"]),
     Route("/api/settings", settings.update, methods=["PATCH"]),
     Route("/api/settings/test/email", settings.test_email, methods=["POST"]),
+    Route("/api/settings/test/s3", settings.test_s3, methods=["POST"]),
     Route("/api/collections/{collection}/auth-methods", oauth2.auth_methods_, methods=["GET"]),
     Route(
         "/api/collections/{collection}/auth-with-oauth2",

@@ -11,7 +11,13 @@ from typing import Any
 
 from backroom.core.ratelimit import DEFAULT_RULES
 
-__all__ = ["SECRETS", "default_settings", "merge_settings", "public_settings"]
+__all__ = [
+    "SECRETS",
+    "default_settings",
+    "keep_stored_secrets",
+    "merge_settings",
+    "public_settings",
+]
 
 # (section path, key) of every value a response never shows
 SECRETS: tuple[tuple[tuple[str, ...], str], ...] = (
@@ -19,6 +25,9 @@ SECRETS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("s3",), "secret"),
     (("backups", "s3"), "secret"),
 )
+
+# secrets a blank value never clears: PocketBase validates the blank, then keeps what it had
+_KEPT_WHEN_BLANK = (("s3",), ("backups", "s3"))
 
 
 def _s3() -> dict[str, Any]:
@@ -97,3 +106,15 @@ def public_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
         if isinstance(section, dict):
             section.pop(key, None)
     return out
+
+
+def keep_stored_secrets(current: Mapping[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """``new`` with each blank S3 secret put back to the one in ``current``."""
+    for path in _KEPT_WHEN_BLANK:
+        old_section: Any = current
+        new_section: Any = new
+        for part in path:
+            old_section, new_section = old_section[part], new_section[part]
+        if not new_section["secret"]:
+            new_section["secret"] = old_section["secret"]
+    return new

@@ -7,7 +7,6 @@ import ipaddress
 import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from backroom.errors import BadRequestError, ErrorDetail
 
@@ -24,6 +23,8 @@ AUDIENCES = ("", "@guest", "@auth")
 # "/path/", "METHOD /path", "collection:action", "*:action", or a bare tag
 RATE_LIMIT_LABEL = re.compile(r"^(\w+ /[\w/-]*|/[\w/-]*|\w+:\w+|\*:\w+|\w+)$")
 _AUTH_METHODS = ("", "PLAIN", "LOGIN")
+_URL_SCHEMES = ("http", "https", "ws", "wss", "ftp", "tcp", "udp")
+_PORT = re.compile(r"^\d{1,5}$")
 _CRON_MACROS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
 _INVALID_EMAIL = ErrorDetail("validation_is_email", "Must be a valid email address.")
 _INVALID_URL = ErrorDetail("validation_is_url", "Must be a valid URL.")
@@ -91,11 +92,29 @@ def _is_host(value: str) -> bool:
 
 
 def _is_url(value: str) -> bool:
-    if any(c.isspace() for c in value):
+    """PocketBase's URL check: a scheme it knows or none, an optional ``user@``, a host
+    name or IP, an optional numeric port; without a scheme or a port the host needs a dot."""
+    if len(value) <= 3 or value.startswith(".") or any(c.isspace() for c in value):
         return False
-    parts = urlsplit(value if "://" in value else "http://" + value)
-    host = parts.hostname or ""
-    return bool(host) and (host == "localhost" or "." in host or ":" in host) and _is_host(host)
+    scheme, sep, rest = value.partition("://")
+    if not sep:
+        rest = value
+    elif scheme not in _URL_SCHEMES:
+        return False
+    hostport = re.split(r"[/?#]", rest, maxsplit=1)[0].rpartition("@")[2]
+    if hostport.startswith("["):
+        host, _, after = hostport[1:].partition("]")
+        has_port, port = after.startswith(":"), after[1:]
+        if after and not has_port:
+            return False
+    else:
+        host, colon, port = hostport.partition(":")
+        has_port = bool(colon)
+    if not host or (has_port and not _PORT.match(port)):
+        return False
+    if not sep and not has_port and "." not in host:
+        return False
+    return _is_host(host)
 
 
 def _text(value: str, max_len: int = 255) -> ErrorDetail | None:
@@ -145,11 +164,11 @@ def _smtp_errors(smtp: Mapping[str, Any]) -> dict[str, Any]:
 
 def _s3_errors(s3: Mapping[str, Any]) -> dict[str, Any]:
     errors: dict[str, Any] = {}
-    if not s3["enabled"]:
-        return errors
-    for key in ("bucket", "region", "endpoint", "accessKey", "secret"):
-        if not s3[key]:
-            errors[key] = _REQUIRED
+    if s3["enabled"]:
+        for key in ("bucket", "region", "endpoint", "accessKey", "secret"):
+            if not s3[key]:
+                errors[key] = _REQUIRED
+    # checked even while S3 is off, as PocketBase does
     if s3["endpoint"] and not _is_url(s3["endpoint"]):
         errors["endpoint"] = _INVALID_URL
     return errors

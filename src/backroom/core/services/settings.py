@@ -6,7 +6,12 @@ import copy
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from backroom.core.appsettings.defaults import default_settings, merge_settings, public_settings
+from backroom.core.appsettings.defaults import (
+    default_settings,
+    keep_stored_secrets,
+    merge_settings,
+    public_settings,
+)
 from backroom.core.appsettings.validate import check_patch_types, settings_errors
 from backroom.core.context import RequestContext
 from backroom.core.ports import Clock, ParamStore
@@ -65,6 +70,7 @@ class SettingsService:
         errors = settings_errors(merged)
         if errors:
             raise ValidationError("An error occurred while saving the new settings.", errors)
+        merged = keep_stored_secrets(self._current, merged)
         await self._store.save_param(SETTINGS_PARAM, merged, self._clock.now())
         self._set(merged)
         return public_settings(merged)

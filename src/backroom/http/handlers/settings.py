@@ -5,11 +5,12 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from backroom.errors import BadRequestError
 from backroom.http.body import read_body
 from backroom.http.context import app_of, request_context
 from backroom.http.responses import JSON
 
-__all__ = ["test_email", "update", "view"]
+__all__ = ["test_email", "test_s3", "update", "view"]
 
 
 async def view(request: Request) -> JSON:
@@ -30,4 +31,14 @@ async def test_email(request: Request) -> Response:
     ctx = await request_context(request)
     body = await read_body(request)
     await app_of(request).mail.test_email(ctx, body)
+    return Response(status_code=204)
+
+
+async def test_s3(request: Request) -> Response:
+    ctx = await request_context(request)
+    try:
+        body = await read_body(request, not_an_object=_LOAD_FAILED)
+    except BadRequestError as err:  # malformed JSON: PocketBase's message for every load error
+        raise BadRequestError(_LOAD_FAILED) from err
+    await app_of(request).s3_check.test(ctx, body)
     return Response(status_code=204)
