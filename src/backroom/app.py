@@ -22,6 +22,7 @@ from backroom.core.services.access import Access
 from backroom.core.services.auth import AuthService
 from backroom.core.services.auth_mail import AuthMailFlows
 from backroom.core.services.collections import CollectionService
+from backroom.core.services.files import FileService
 from backroom.core.services.impersonation import Impersonation
 from backroom.core.services.mail import MailService
 from backroom.core.services.oauth2 import OAuth2Service
@@ -29,6 +30,7 @@ from backroom.core.services.otp import OtpFlows
 from backroom.core.services.records import RecordService
 from backroom.core.services.settings import SettingsService
 from backroom.files.local import LocalFileStore
+from backroom.files.thumbs import PillowThumbnailer
 from backroom.hashing import Argon2Hasher
 from backroom.http.client_ip import TrustedProxy
 from backroom.mail.smtp import SmtpMailer
@@ -60,11 +62,21 @@ class Backroom:
         self.schema = Schema()
         self.access = Access(self.schema, self.clock)
         self.collections = CollectionService(
-            self.schema, self.storage, self.clock, self.access.check_rule
+            self.schema, self.storage, self.clock, self.access.check_rule, files=self.files
         )
         self.limiter = RateLimiter()
         self.records = RecordService(
-            self.schema, self.storage, self.clock, self.hasher, self.access, self.limiter
+            self.schema,
+            self.storage,
+            self.clock,
+            self.hasher,
+            self.access,
+            self.limiter,
+            files=self.files,
+        )
+        self.thumbnailer = PillowThumbnailer()
+        self.file_service = FileService(
+            self.schema, self.storage, self.files, self.access, self.thumbnailer
         )
         self.trusted_proxy = TrustedProxy()
         self.auth = AuthService(
@@ -135,6 +147,7 @@ class Backroom:
         await self.oauth2_client.close()
         await self.storage.close()
         self.hasher.close()
+        self.thumbnailer.close()
 
     @asynccontextmanager
     async def lifespan(self, app: Any) -> AsyncIterator[None]:

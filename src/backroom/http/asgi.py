@@ -18,6 +18,7 @@ from backroom.http.handlers import (
     auth,
     auth_mail,
     collections,
+    files,
     health,
     impersonate,
     oauth2,
@@ -75,6 +76,7 @@ ROUTES = [
         methods=["POST"],
     ),
     Route("/api/oauth2-redirect", oauth2.oauth2_redirect, methods=["GET", "POST"]),
+    *files.ROUTES,
 ]
 
 
