@@ -54,7 +54,7 @@ def _photo() -> bytes:
 
 def prepare(server: Server) -> list[Scenario]:
     client, su = _client(server)
-    with client:
+    try:
         created = client.post(
             "/api/collections",
             headers=su,
@@ -77,6 +77,8 @@ def prepare(server: Server) -> list[Scenario]:
         rec = photo.json()
         thumb = f"/api/files/docs/{rec['id']}/{rec['doc']}?thumb=100x100"
         client.get(thumb).raise_for_status()  # made once, cached from here on
+    finally:
+        client.close()
     return [
         Scenario(
             "upload a 1 MiB file",
@@ -159,7 +161,7 @@ def big_file(servers: list[Server], mb: int) -> list[str]:
     ]
     for server in servers:
         client, _ = _client(server)
-        with client:
+        try:
             with _Sampler(server.proc.pid) as up:
                 started = time.monotonic()
                 r = client.post(
@@ -178,6 +180,8 @@ def big_file(servers: list[Server], mb: int) -> list[str]:
                         received += len(chunk)
                 down_s = time.monotonic() - started
             assert received == size, (received, size)
+        finally:
+            client.close()
         flat = "flat" if down.growth_mb < FLAT_MB else "NOT FLAT"
         rows.append(
             f"| {server.name} | {mb / up_s:,.0f} MiB/s | {up.growth_mb:,.1f} MiB "

@@ -228,6 +228,14 @@ def test_thumbnails_have_pocketbase_sizes_and_are_cached(
     assert (thumb / f"{spec}_{name}").read_bytes() == r.content
     again = http.get(f"/api/files/docs/{rec['id']}/{name}", params={"thumb": spec})
     assert again.content == r.content
+    url = f"/api/files/docs/{rec['id']}/{name}"
+    part = http.get(url, params={"thumb": spec}, headers={"Range": "bytes=2-5"})
+    assert part.status_code == 206
+    assert part.content == r.content[2:6]
+    parts = http.get(url, params={"thumb": spec}, headers={"Range": "bytes=0-1,-2"})
+    assert parts.status_code == 206
+    assert r.content[:2] in parts.content
+    assert parts.content.endswith(r.content[-2:] + b"\r\n--" + parts.content[2:62] + b"--\r\n")
 
 
 def test_a_thumb_size_not_in_the_list_serves_the_original(http: httpx.Client) -> None:

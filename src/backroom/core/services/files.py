@@ -7,7 +7,7 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -32,8 +32,10 @@ __all__ = ["FileService", "ServedFile"]
 log = logging.getLogger("backroom.files")
 
 _MISSING_COLLECTION = "Missing or invalid collection context."
-_SNIFF_CACHE = 4096
+_KNOWN_FILES = 4096
 _REFUSED_CACHE = 1024
+_SMALL_FILE = 64 << 10
+_THUMBS_IN_MEMORY = 32 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,7 @@ class ServedFile:
     size: int
     modified: datetime
     sniffed: Sniffed
+    data: bytes | None = None  # the bytes themselves, for a small thumbnail kept in memory
 
 
 class _Bounded(OrderedDict[Any, Any]):
@@ -55,6 +58,30 @@ class _Bounded(OrderedDict[Any, Any]):
         self.move_to_end(key)
         while len(self) > self._size:
             self.popitem(last=False)
+
+
+class _BytesLRU:
+    """Small immutable files (thumbnails) kept in memory, up to ``limit`` bytes in all."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._used = 0
+        self._items: OrderedDict[str, bytes] = OrderedDict()
+
+    def get(self, key: str) -> bytes | None:
+        data = self._items.get(key)
+        if data is not None:
+            self._items.move_to_end(key)
+        return data
+
+    def put(self, key: str, data: bytes) -> None:
+        if len(data) > _SMALL_FILE or key in self._items:
+            return
+        self._items[key] = data
+        self._used += len(data)
+        while self._used > self._limit:
+            _, dropped = self._items.popitem(last=False)
+            self._used -= len(dropped)
 
 
 async def _one(data: bytes) -> AsyncIterator[bytes]:
@@ -75,7 +102,8 @@ class FileService:
         self._store = store
         self._access = access
         self._thumbnailer = thumbnailer
-        self._sniffed = _Bounded(_SNIFF_CACHE)
+        self._known = _Bounded(_KNOWN_FILES)
+        self._thumb_bytes = _BytesLRU(_THUMBS_IN_MEMORY)
         self._refused = _Bounded(_REFUSED_CACHE)
         self._making: dict[str, asyncio.Future[bool]] = {}
 
@@ -118,25 +146,25 @@ class FileService:
         )
         return bool((await self._storage.query(query)).items)
 
-    async def _sniff(self, key: str, size: int, modified: datetime) -> Sniffed:
-        cache_key = (key, size, modified)
-        found = self._sniffed.get(cache_key)
-        if found is not None:
-            assert isinstance(found, Sniffed)
-            return found
-        head = bytearray()
-        async for chunk in self._store.read(key, 0, SNIFF_BYTES):
-            head += chunk
-        sniffed = sniff(bytes(head), complete=size <= SNIFF_BYTES)
-        self._sniffed.put(cache_key, sniffed)
-        return sniffed
-
     async def _served(self, key: str, name: str) -> ServedFile | None:
-        stat = await self._store.stat(key)
-        if stat is None:
-            return None
-        sniffed = await self._sniff(key, stat.size, stat.modified)
-        return ServedFile(key, name, stat.size, stat.modified, sniffed)
+        """The stored file at ``key`` with its size, time and sniffed type. A stored file never
+        changes (every upload and thumbnail gets a name of its own), so what was learnt of a
+        key is kept and reused; a file that is gone is looked up again each time."""
+        known = self._known.get(key)
+        if known is None:
+            stat = await self._store.stat(key)
+            if stat is None:
+                return None
+            head = bytearray()
+            async for chunk in self._store.read(key, 0, min(SNIFF_BYTES, stat.size)):
+                head += chunk
+            known = (
+                stat.size,
+                stat.modified,
+                sniff(bytes(head), complete=stat.size <= SNIFF_BYTES),
+            )
+            self._known.put(key, known)
+        return ServedFile(key, name, *known)
 
     async def find(
         self,
@@ -176,17 +204,28 @@ class FileService:
             raise NotFoundError()
         if thumb and (thumb in DEFAULT_THUMBS or thumb in f.thumbs) and original.sniffed.is_image:
             key = thumb_key(c.id, record_id, filename, thumb)
-            if await self._thumb_ready(original, key, thumb):
+            served = await self._served(key, f"{thumb}_{filename}")
+            if served is None and await self._make_once(original, key, thumb):
                 served = await self._served(key, f"{thumb}_{filename}")
-                if served is not None:
-                    return served
+            if served is not None:
+                return await self._with_bytes(served)
         return original
 
-    async def _thumb_ready(self, original: ServedFile, key: str, spec: str) -> bool:
-        """Whether the thumbnail at ``key`` exists, making it first if needed; False when the
-        image cannot be thumbnailed (the original is served, as PocketBase does)."""
-        if await self._store.stat(key) is not None:
-            return True
+    async def _with_bytes(self, served: ServedFile) -> ServedFile:
+        """A small thumbnail with its bytes, from memory when they are there: serving one
+        then needs no trip to the file store."""
+        data = self._thumb_bytes.get(served.key)
+        if data is None and served.size <= _SMALL_FILE:
+            buf = bytearray()
+            async for chunk in self._store.read(served.key, 0, served.size):
+                buf += chunk
+            data = bytes(buf)
+            self._thumb_bytes.put(served.key, data)
+        return served if data is None else replace(served, data=data)
+
+    async def _make_once(self, original: ServedFile, key: str, spec: str) -> bool:
+        """Make the thumbnail at ``key``, once however many ask at the same time; False when
+        the image cannot be thumbnailed (the original is served, as PocketBase does)."""
         if (original.key, original.modified, spec) in self._refused:
             return False
         pending = self._making.get(key)
@@ -217,6 +256,7 @@ class FileService:
             self._refused.put((original.key, original.modified, spec), True)
             return False
         await self._store.save(key, _one(data), len(data))
+        self._thumb_bytes.put(key, data)
         return True
 
 

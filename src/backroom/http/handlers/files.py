@@ -181,8 +181,19 @@ class FileResponse(Response):
             yield self._error.encode()
             return
         key = self._served.key
+        data = self._served.data
+        if data is not None:
+            if not self._ranges:
+                yield data
+            elif not self._boundary:
+                yield data[self._ranges[0].start : self._ranges[0].end]
+            else:
+                for head, r in self._part_heads(self._ctype):
+                    yield head + data[r.start : r.end]
+                yield self._tail()
+            return
         if not self._ranges:
-            async for chunk in self._store.read(key):
+            async for chunk in self._store.read(key, 0, self._served.size):
                 yield chunk
         elif not self._boundary:
             r = self._ranges[0]
@@ -199,11 +210,14 @@ class FileResponse(Response):
         await send(
             {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
         )
+        last = b""
         if not self._head:
+            # one chunk behind, so the last one goes out with the end of the body
             async for chunk in self._body():
-                if chunk:
-                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
+                if last:
+                    await send({"type": "http.response.body", "body": last, "more_body": True})
+                last = chunk
+        await send({"type": "http.response.body", "body": last, "more_body": False})
 
 
 def _plain_context(request: Request) -> RequestContext:
