@@ -151,6 +151,8 @@ UPLOADS: list[tuple[str, Any, Any]] = [
     ("typed values", {"title": "123", "n": "5", "j": "123", "b": "true"}, None),
     ("shortest numbers only", {"title": "1.50", "j": "1.5", "n": "007"}, None),
     ("json text", {"j": '{"a": 1}'}, None),
+    ("repeated keys", None, [("j", (None, "1")), ("j", (None, "x")), ("j", (None, "true"))]),
+    ("negative and exponent numbers", {"n": "-2.5", "j": "1e3"}, None),
     ("json payload wins", {"title": "form", "@jsonPayload": '{"title": "json", "n": 3}'}, None),
     ("bad json payload", {"@jsonPayload": "{bad"}, None),
     ("json payload array", {"@jsonPayload": "[1]"}, None),

@@ -316,3 +316,21 @@ def test_an_animated_gif_is_thumbnailed_from_its_first_frame(http: httpx.Client)
     thumb = Image.open(io.BytesIO(r.content))
     assert thumb.size == (10, 10)
     assert getattr(thumb, "n_frames", 1) == 1
+
+
+def test_a_cancelled_upload_keeps_nothing(server: Server) -> None:
+    before = sorted((server.data / "storage").rglob("*"))
+    host, port = server.base.removeprefix("http://").split(":")
+    part = b'--B\r\nContent-Disposition: form-data; name="f"; filename="a.bin"\r\n\r\n'
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(
+            b"POST /api/collections/up/records HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: multipart/form-data; boundary=B\r\nContent-Length: 2000000\r\n\r\n"
+            + part
+            + b"x" * 500_000
+        )
+    with httpx.Client(base_url=server.base, timeout=10) as http:
+        assert http.get("/api/health").status_code == 200
+        listed = http.get("/api/collections/up/records", params={"perPage": 500})
+    assert sorted((server.data / "storage").rglob("*")) == before
+    assert all(r["f"] for r in listed.json()["items"])

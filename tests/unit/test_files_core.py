@@ -9,6 +9,7 @@ import pytest
 from backroom.core.files.mime import sniff
 from backroom.core.files.names import normalize_name
 from backroom.core.files.thumbs import parse_thumb_size
+from backroom.http.body import infer_value
 from backroom.http.ranges import ByteRange, RangeError, parse_range
 
 _RAND = r"[a-z0-9]{10}"
@@ -116,3 +117,27 @@ def test_ranges(header: str, ranges: list[ByteRange]) -> None:
 def test_bad_ranges(header: str, message: str) -> None:
     with pytest.raises(RangeError, match=f"^{re.escape(message)}$"):
         parse_range(header, 100)
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        ("1", 1),
+        ("-2.5", -2.5),
+        ("0.1", 0.1),
+        ("100", 100),
+        ("1.50", "1.50"),
+        ("007", "007"),
+        ("1e3", "1e3"),
+        ("12345678901234567890", "12345678901234567890"),
+        ("true", True),
+        ("false", False),
+        ("True", "True"),
+        ("", ""),
+        ("x", "x"),
+    ],
+)
+def test_form_values_are_typed_like_pocketbase(raw: str, value: object) -> None:
+    got = infer_value(raw)
+    assert got == value
+    assert type(got) is type(value)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -95,6 +95,11 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return plain_error(exc.status_code, "Something went wrong while processing your request.")
 
 
+async def _gone(request: Request, exc: Exception) -> Response:
+    # the client left while sending its body (a cancelled upload): nobody reads the answer
+    return Response(status_code=400)
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return plain_error(500, "Something went wrong while processing your request.")
@@ -107,6 +112,7 @@ def create_asgi(backroom: Backroom, *, debug: bool = False) -> HeadersMiddleware
         exception_handlers={
             BackroomError: _domain_error,
             HTTPException: _http_error,
+            ClientDisconnect: _gone,
             Exception: _unexpected,
         },
         lifespan=backroom.lifespan,

@@ -83,7 +83,7 @@ def infer_value(raw: str) -> Any:
             number = float(raw)
         except ValueError:
             return raw
-        if math.isfinite(number) and format(Decimal(repr(number)), "f") == raw:
+        if math.isfinite(number) and format(Decimal(repr(number)).normalize(), "f") == raw:
             return int(number) if number.is_integer() and abs(number) < 2**53 else number
     return raw
 
