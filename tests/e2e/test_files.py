@@ -373,3 +373,25 @@ def test_uploads_stream_through_a_bounded_spool(server: Server, tmp_path: Path) 
             for chunk in resp.iter_bytes():
                 got += chunk
     assert bytes(got) == payload
+
+
+def test_a_caller_the_update_rule_refuses_gets_404_and_stores_nothing(
+    server: Server, http: httpx.Client
+) -> None:
+    c = make_collection(
+        server,
+        "guarded",
+        [{"name": "owner", "type": "text"}, {"name": "f", "type": "file", "maxSelect": 2}],
+        createRule="",
+        updateRule="@request.auth.id != '' && owner = @request.auth.id",
+    )
+    r = http.post("/api/collections/guarded/records", files=[("f", ("a.txt", b"a", "t/p"))])
+    assert r.status_code == 200, r.text
+    rec = r.json()
+    before = server.stored(c["id"], rec["id"])
+    r = http.patch(
+        f"/api/collections/guarded/records/{rec['id']}",
+        files=[("f+", ("b.txt", b"b", "text/plain"))],
+    )
+    assert r.status_code == 404
+    assert server.stored(c["id"], rec["id"]) == before == rec["f"]

@@ -49,6 +49,12 @@ class Parts:
     files: dict[str, list[Upload]] = field(default_factory=dict)
     _spools: list[IO[bytes]] = field(default_factory=list)
 
+    def spool(self) -> IO[bytes]:
+        """A new spool for a file, closed with the others."""
+        spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)  # noqa: SIM115
+        self._spools.append(spool)
+        return spool
+
     def close(self) -> None:
         for spool in self._spools:
             spool.close()
@@ -146,8 +152,7 @@ class _Collector:
             self._filename = raw_filename.decode("utf-8", "replace")
             self._limit = self._keep(self._name)
             if self._limit is not None:
-                self._spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)  # noqa: SIM115
-                self._out._spools.append(self._spool)
+                self._spool = self._out.spool()
 
     def _part_data(self, data: bytes, start: int, end: int) -> None:
         if self._filename is None:

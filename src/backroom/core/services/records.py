@@ -294,7 +294,7 @@ class RecordService:
             body = merge_uploads(body, uploads)
         writes = self._writes()
         try:
-            if uploads and writes is not None and await self._storage.get_records(c, [rid]):
+            if uploads and writes is not None and await self._may_update(ctx, c, rid):
                 # stored before the write lock is taken, so a slow store does not hold it
                 await writes.store(prestorable(c, rid, uploads))
             record, plan = await self._update(ctx, c, rid, body, uploads, writes)
@@ -306,6 +306,15 @@ class RecordService:
             await writes.discard(keep=[key for key, _ in plan.save])
             await writes.committed(plan)
         return await self._present(ctx, c, record, expand, fields)
+
+    async def _may_update(self, ctx: RequestContext, c: Collection, rid: str) -> bool:
+        """Whether the record exists and the updateRule lets the caller at it, as far as can
+        be told before the write: files are not written for a caller who may not write."""
+        try:
+            await self._visible(ctx, c, "updateRule", rid)
+        except NotFoundError:
+            return False
+        return True
 
     async def _update(
         self,
