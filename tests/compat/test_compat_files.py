@@ -78,8 +78,11 @@ def _zip(*names: str) -> bytes:
 def _both(
     targets: tuple[Target, Target], method: str, path: str, *, auth: bool = True, **kw: Any
 ) -> tuple[httpx.Response, httpx.Response]:
+    extra = kw.pop("headers", {})
     pb, br = (
-        t.client.request(method, path.format(**_ids(t)), headers=t.su() if auth else {}, **kw)
+        t.client.request(
+            method, path.format(**_ids(t)), headers={**extra, **(t.su() if auth else {})}, **kw
+        )
         for t in targets
     )
     assert br.status_code == pb.status_code, (pb.text, br.text)
@@ -275,8 +278,8 @@ def test_download_headers_by_sniffed_type(
     urls = (_file_url(coll, pb, "pics", index), _file_url(coll, br, "pics", index))
     p, b = _download_both(targets, urls)
     assert b.content == p.content == KINDS[index][2]
-    _download_both(targets, urls, params={"download": "1"})
-    _download_both(targets, urls, params={"download": "true"})
+    for flag in ("1", "true", "0", "false", "yes"):
+        _download_both(targets, urls, params={"download": flag})
 
 
 @pytest.mark.parametrize("spec", ["40x30", "40x30t", "40x30b", "40x30f", "0x30", "40x0",
@@ -334,6 +337,7 @@ def test_missing_files(targets: tuple[Target, Target], coll: str, kinds: Any, pa
 
 def test_file_tokens_and_protected_files(targets: tuple[Target, Target], coll: str) -> None:
     _both(targets, "POST", "/api/files/token", auth=False)
+    _both(targets, "POST", "/api/files/token", auth=False, headers={"Authorization": "x.y.z"})
     pb, br = _create_both(targets, coll, [("prot", ("secret.txt", b"top secret", "text/plain"))])
     urls = (_file_url(coll, pb, "prot"), _file_url(coll, br, "prot"))
     _download_both(targets, urls)  # the viewRule is public: no token needed
