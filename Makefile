@@ -33,11 +33,13 @@ bench: $(STAMP)
 	$(PY) bench/run.py
 	$(PY) bench/rules.py
 	$(PY) bench/auth.py
+	$(PY) bench/files.py
 
 soak: $(STAMP)
 	$(PY) bench/run.py --duration 60 --repeat 1 --no-write
 	$(PY) bench/rules.py --duration 60 --repeat 1 --no-write
 	$(PY) bench/auth.py --duration 60 --repeat 1 --no-write
+	$(PY) bench/files.py --duration 60 --repeat 1 --no-write
 
 sqlmap: $(STAMP)
 	$(PY) -m pip install -q sqlmap

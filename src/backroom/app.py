@@ -26,6 +26,7 @@ from backroom.core.services.auth_mail import AuthMailFlows
 from backroom.core.services.auth_origins import AuthOrigins
 from backroom.core.services.collections import CollectionService
 from backroom.core.services.expired_sign_ins import PURGE_INTERVAL, ExpiredSignIns
+from backroom.core.services.files import FileService
 from backroom.core.services.impersonation import Impersonation
 from backroom.core.services.login_alerts import LoginAlerts
 from backroom.core.services.mail import MailService
@@ -38,6 +39,7 @@ from backroom.core.services.settings import SettingsService
 from backroom.files.local import LocalFileStore
 from backroom.files.s3_settings import S3Config, open_s3_store
 from backroom.files.switch import SwitchingFileStore
+from backroom.files.thumbs import PillowThumbnailer
 from backroom.hashing import Argon2Hasher
 from backroom.http.client_ip import TrustedProxy
 from backroom.mail.smtp import SmtpMailer
@@ -71,11 +73,21 @@ class Backroom:
         self.schema = Schema()
         self.access = Access(self.schema, self.clock)
         self.collections = CollectionService(
-            self.schema, self.storage, self.clock, self.access.check_rule
+            self.schema, self.storage, self.clock, self.access.check_rule, files=self.files
         )
         self.limiter = RateLimiter()
         self.records = RecordService(
-            self.schema, self.storage, self.clock, self.hasher, self.access, self.limiter
+            self.schema,
+            self.storage,
+            self.clock,
+            self.hasher,
+            self.access,
+            self.limiter,
+            files=self.files,
+        )
+        self.thumbnailer = PillowThumbnailer()
+        self.file_service = FileService(
+            self.schema, self.storage, self.files, self.access, self.thumbnailer
         )
         self.trusted_proxy = TrustedProxy()
         self.mfa = MultiFactor(self.schema, self.storage, self.access, self.clock)
@@ -165,6 +177,7 @@ class Backroom:
         await self.files.close()
         await self.storage.close()
         self.hasher.close()
+        self.thumbnailer.close()
 
     @asynccontextmanager
     async def lifespan(self, app: Any) -> AsyncIterator[None]:

@@ -405,11 +405,11 @@ CHECKS: list[
         REQUIRED,
     ),
     (
-        "a file field with more than maxSelect names is refused",
+        "a file field with more than maxSelect names is refused, in PocketBase's words",
         {"type": "file", "maxSelect": 2},
         ["a", "b", "c"],
         NEW,
-        ("validation_too_many_values", "Select no more than 2.", {"maxSelect": 2}),
+        ("validation_too_many_files", "The maximum allowed files is 2.", {"maxSelect": 2}),
     ),
     (
         "a required file field refuses no file",

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -18,6 +18,7 @@ from backroom.http.handlers import (
     auth,
     auth_mail,
     collections,
+    files,
     health,
     impersonate,
     oauth2,
@@ -76,6 +77,7 @@ ROUTES = [
         methods=["POST"],
     ),
     Route("/api/oauth2-redirect", oauth2.oauth2_redirect, methods=["GET", "POST"]),
+    *files.ROUTES,
 ]
 
 
@@ -94,6 +96,11 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return plain_error(exc.status_code, "Something went wrong while processing your request.")
 
 
+async def _gone(request: Request, exc: Exception) -> Response:
+    # the client left while sending its body (a cancelled upload): nobody reads the answer
+    return Response(status_code=400)
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return plain_error(500, "Something went wrong while processing your request.")
@@ -106,6 +113,7 @@ def create_asgi(backroom: Backroom, *, debug: bool = False) -> HeadersMiddleware
         exception_handlers={
             BackroomError: _domain_error,
             HTTPException: _http_error,
+            ClientDisconnect: _gone,
             Exception: _unexpected,
         },
         lifespan=backroom.lifespan,

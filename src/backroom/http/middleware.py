@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import MutableMapping, Sequence
 from typing import Any
 
-__all__ = ["HeadersMiddleware"]
+__all__ = ["EMBEDDABLE", "HeadersMiddleware"]
+
+EMBEDDABLE = "backroom.embeddable"  # scope flag set by a handler: no X-Frame-Options
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -62,7 +64,11 @@ class HeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", ()), *extra]
+                added = extra
+                if scope.get(EMBEDDABLE):
+                    # uploaded files may be embedded in frames, as PocketBase allows
+                    added = [h for h in extra if h[0] != b"x-frame-options"]
+                message["headers"] = [*message.get("headers", ()), *added]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 from backroom.core.auth.mfa_options import mfa_option_error, mfa_options
 from backroom.core.auth.oauth2_options import oauth2_option_errors
@@ -92,7 +93,7 @@ def _field_errors(c: Collection, schema: Schema, old: Collection | None) -> dict
     seen: set[str] = set()
     primary_keys = sum(1 for f in c.fields if getattr(f, "primaryKey", False))
     for i, f in enumerate(c.fields):
-        err: dict[str, ErrorDetail] = dict(f.validate_definition())
+        err: dict[str, Any] = dict(f.validate_definition())
         lname = f.name.lower()
         if not f.name:
             err["name"] = _REQUIRED

@@ -108,8 +108,9 @@ class Field:
         out["type"] = self.type
         return out
 
-    def validate_definition(self) -> dict[str, ErrorDetail]:
-        """Errors in this field's options, keyed by option name."""
+    def validate_definition(self) -> dict[str, Any]:
+        """Errors in this field's options, keyed by option name: an ``ErrorDetail``, or a
+        mapping of them for an option that is a list."""
         return {}
 
     # ---- storage --------------------------------------------------------------------

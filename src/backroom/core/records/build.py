@@ -9,7 +9,7 @@ from backroom.core.collections.model import Collection
 from backroom.core.fields.base import Field, FieldContext
 from backroom.errors import ErrorDetail
 
-__all__ = ["PROTECTED_AUTH_FIELDS", "apply_body", "validate_record"]
+__all__ = ["PROTECTED_AUTH_FIELDS", "apply_body", "resolve_modifiers", "validate_record"]
 
 PROTECTED_AUTH_FIELDS = frozenset({"tokenKey"})
 
@@ -68,6 +68,26 @@ def apply_body(
             errors[f.name] = _as_detail(err)
         changed.add(f.name)
     return changed, errors
+
+
+def resolve_modifiers(
+    c: Collection, current: Mapping[str, Any], body: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The body as rules see it (``@request.body.*``): each ``field+``, ``+field`` and
+    ``field-`` key replaced by the field's resulting value, as PocketBase replaces them."""
+    out = dict(body)
+    for key, raw in body.items():
+        mod = None if c.field(key) is not None else _modifier_of(key)
+        f = c.field(mod[0]) if mod is not None else None
+        if mod is None or f is None:
+            continue
+        try:
+            base = f.normalize(out[f.name]) if f.name in out else current.get(f.name, f.zero())
+            out[f.name] = f.apply_modifier(base, mod[1], raw)
+        except ValueError:
+            continue
+        del out[key]
+    return out
 
 
 def validate_record(

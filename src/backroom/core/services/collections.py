@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,9 +18,10 @@ from backroom.core.context import RequestContext
 from backroom.core.fields.base import Field
 from backroom.core.fields.registry import field_from_json
 from backroom.core.ids import new_collection_id
-from backroom.core.ports import Clock, Storage, UniqueViolation
+from backroom.core.ports import Clock, FileStore, Storage, Transaction, UniqueViolation
 from backroom.core.services.collections_import import import_collections
 from backroom.core.services.collections_list import list_collections
+from backroom.core.services.file_writes import FileWrites, has_files
 from backroom.core.services.records import ListParams
 from backroom.core.services.relations import delete_with_references
 from backroom.core.services.system_refs import forget_refs_to
@@ -33,6 +35,8 @@ from backroom.errors import (
 )
 
 __all__ = ["CollectionService", "referenced_by", "require_superuser"]
+
+log = logging.getLogger("backroom.collections")
 
 _ONLY_SUPERUSERS = "Only superusers can perform this action."
 
@@ -136,12 +140,18 @@ def _unique_index_error(c: Collection, err: UniqueViolation) -> Any:
 
 class CollectionService:
     def __init__(
-        self, schema: Schema, storage: Storage, clock: Clock, check_rule: RuleChecker
+        self,
+        schema: Schema,
+        storage: Storage,
+        clock: Clock,
+        check_rule: RuleChecker,
+        files: FileStore | None = None,
     ) -> None:
         self.schema = schema
         self.storage = storage
         self._clock = clock
         self._check_rule = check_rule
+        self._files = files
 
     def get(self, id_or_name: str) -> Collection:
         c = self.schema.get(id_or_name)
@@ -258,21 +268,45 @@ class CollectionService:
             await forget_refs_to(tx, self.schema, c)
             await tx.delete_collection(c)
         self.schema.remove(c.id)
+        await self._delete_files([(c, "")])
+
+    async def _delete_files(self, removed: list[tuple[Collection, str]]) -> None:
+        """After the commit: the stored files of deleted records (a whole collection's for
+        an empty record id)."""
+        if self._files is None:
+            return
+        writes = FileWrites(self._files)
+        whole = [c for c, rid in removed if not rid]
+        await writes.delete_records([(c, rid) for c, rid in removed if rid])
+        for c in whole:
+            if has_files(c):
+                try:
+                    await self._files.delete_prefix(f"{c.id}/")
+                except Exception:
+                    log.exception("could not delete the stored files of %s", c.name)
 
     async def truncate(self, ctx: RequestContext, id_or_name: str) -> None:
         require_superuser(ctx)
         c = self.view(ctx, id_or_name)
+        removed: list[tuple[Collection, str]] = []
         async with self.storage.transaction() as tx:
             if not referenced_by(self.schema, c) and not _self_referencing(c):
                 await forget_refs_to(tx, self.schema, c)
                 await tx.truncate_collection(c)
-                return
-            try:
-                for rid in await tx.record_ids(c):
-                    if await tx.get_record(c, rid) is not None:
-                        await delete_with_references(tx, self.schema, c, rid)
-            except BadRequestError:
-                raise BadRequestError(
-                    "Failed to truncate collection (most likely due to required cascade delete "
-                    "record references)."
-                ) from None
+                removed.append((c, ""))
+            else:
+                await self._truncate_with_references(tx, c, removed)
+        await self._delete_files(removed)
+
+    async def _truncate_with_references(
+        self, tx: Transaction, c: Collection, removed: list[tuple[Collection, str]]
+    ) -> None:
+        try:
+            for rid in await tx.record_ids(c):
+                if await tx.get_record(c, rid) is not None:
+                    await delete_with_references(tx, self.schema, c, rid, removed=removed)
+        except BadRequestError:
+            raise BadRequestError(
+                "Failed to truncate collection (most likely due to required cascade delete "
+                "record references)."
+            ) from None

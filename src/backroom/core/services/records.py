@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from backroom.core.collections.model import Collection, Schema
 from backroom.core.context import RequestContext
 from backroom.core.fields.base import FieldContext
-from backroom.core.ports import Clock, Hasher, RecordQuery, Storage, Transaction, UniqueViolation
+from backroom.core.files.uploads import FilePlan, Upload, merge_uploads, plan_files
+from backroom.core.ports import (
+    Clock,
+    FileStore,
+    Hasher,
+    RecordQuery,
+    Storage,
+    Transaction,
+    UniqueViolation,
+)
 from backroom.core.ratelimit import RateLimiter
-from backroom.core.records.build import apply_body, validate_record
+from backroom.core.records.build import apply_body, resolve_modifiers, validate_record
 from backroom.core.records.expand import parse_expand
 from backroom.core.records.projection import parse_fields, project
 from backroom.core.services.access import Access
@@ -20,6 +29,12 @@ from backroom.core.services.auth_ids import AUTH_ID_TAKEN, auth_id_taken
 from backroom.core.services.auth_origins import forget_origins
 from backroom.core.services.expander import Expander
 from backroom.core.services.pending_sign_ins import end_stale_sign_ins
+from backroom.core.services.file_writes import (
+    FileWrites,
+    has_files,
+    prestorable,
+    uploads_by_name,
+)
 from backroom.core.services.prehash import prehash, wants_password_work
 from backroom.core.services.relations import check_relations, delete_with_references
 from backroom.core.services.secrets import hash_password_fields, prepare_auth_record
@@ -86,8 +101,10 @@ class RecordService:
         hasher: Hasher,
         access: Access,
         limiter: RateLimiter | None = None,
+        files: FileStore | None = None,
     ) -> None:
         self._limiter = limiter or RateLimiter()
+        self._files = files
         self._schema = schema
         self._storage = storage
         self._clock = clock
@@ -189,9 +206,12 @@ class RecordService:
         body: Mapping[str, Any],
         expand: str = "",
         fields: str = "",
+        uploads: Mapping[str, Sequence[Upload]] | None = None,
     ) -> dict[str, Any]:
         c = self.collection(name)
         self._rule_filters(ctx, c, "createRule")
+        if uploads:
+            body = merge_uploads(body, uploads)
         record = {f.name: f.zero() for f in c.fields}
         _, errors = apply_body(c, record, body, superuser=ctx.is_superuser)
         fctx = FieldContext(is_new=True, is_superuser=ctx.is_superuser, now=self._clock.now())
@@ -205,8 +225,41 @@ class RecordService:
             )
         errors.update(await hash_password_fields(c, record, body, None, self._hasher))
         errors = {**validate_record(c, record, fctx, skip=set(errors)), **errors}
+        plan = self._plan(c, str(record["id"]), None, record, uploads, errors)
         if errors:
             raise ValidationError("Failed to create record.", errors)
+        writes = self._writes()
+        try:
+            if plan is not None and writes is not None:
+                await writes.store(plan.save)
+            await self._insert(ctx, c, record)
+        except BaseException:
+            if writes is not None:
+                await writes.discard()
+            raise
+        return await self._present(ctx, c, record, expand, fields)
+
+    def _writes(self) -> FileWrites | None:
+        return None if self._files is None else FileWrites(self._files)
+
+    @staticmethod
+    def _plan(
+        c: Collection,
+        rid: str,
+        old: Mapping[str, Any] | None,
+        record: Mapping[str, Any],
+        uploads: Mapping[str, Sequence[Upload]] | None,
+        errors: dict[str, ErrorDetail],
+    ) -> FilePlan | None:
+        """What the write does with files; its errors join ``errors`` (field checks first)."""
+        if not has_files(c):
+            return None
+        plan = plan_files(c, rid, old, record, uploads_by_name(uploads))
+        for field_name, err in plan.errors.items():
+            errors.setdefault(field_name, err)
+        return plan
+
+    async def _insert(self, ctx: RequestContext, c: Collection, record: dict[str, Any]) -> None:
         try:
             async with self._storage.transaction() as tx:
                 rel_errors = await check_relations(tx, self._schema, c, record)
@@ -216,7 +269,9 @@ class RecordService:
                 if rel_errors:
                     raise ValidationError("Failed to create record.", rel_errors)
                 await tx.insert_record(c, record)
-                if not await self._rule_holds(tx, ctx, c, "createRule", record["id"]):
+                zero = {f.name: f.zero() for f in c.fields}
+                seen = replace(ctx, body=resolve_modifiers(c, zero, ctx.body))
+                if not await self._rule_holds(tx, seen, c, "createRule", record["id"]):
                     raise ValidationError("Failed to create record.")
                 if (
                     c.is_auth
@@ -226,7 +281,6 @@ class RecordService:
                     raise ValidationError("Failed to create record.", {"verified": _MISMATCH})
         except UniqueViolation as err:
             raise _not_unique("Failed to create record.", err) from None
-        return await self._present(ctx, c, record, expand, fields)
 
     async def update(
         self,
@@ -236,9 +290,45 @@ class RecordService:
         body: Mapping[str, Any],
         expand: str = "",
         fields: str = "",
+        uploads: Mapping[str, Sequence[Upload]] | None = None,
     ) -> dict[str, Any]:
         c = self.collection(name)
         self._rule_filters(ctx, c, "updateRule")
+        if uploads:
+            body = merge_uploads(body, uploads)
+        writes = self._writes()
+        try:
+            if uploads and writes is not None and await self._may_update(ctx, c, rid):
+                # stored before the write lock is taken, so a slow store does not hold it
+                await writes.store(prestorable(c, rid, uploads))
+            record, plan = await self._update(ctx, c, rid, body, uploads, writes)
+        except BaseException:
+            if writes is not None:
+                await writes.discard()
+            raise
+        if writes is not None and plan is not None:
+            await writes.discard(keep=[key for key, _ in plan.save])
+            await writes.committed(plan)
+        return await self._present(ctx, c, record, expand, fields)
+
+    async def _may_update(self, ctx: RequestContext, c: Collection, rid: str) -> bool:
+        """Whether the record exists and the updateRule lets the caller at it, as far as can
+        be told before the write: files are not written for a caller who may not write."""
+        try:
+            await self._visible(ctx, c, "updateRule", rid)
+        except NotFoundError:
+            return False
+        return True
+
+    async def _update(
+        self,
+        ctx: RequestContext,
+        c: Collection,
+        rid: str,
+        body: Mapping[str, Any],
+        uploads: Mapping[str, Sequence[Upload]] | None,
+        writes: FileWrites | None,
+    ) -> tuple[dict[str, Any], FilePlan | None]:
         hasher = self._hasher
         if wants_password_work(c, body):
             # hashed before the write lock, for a caller the rule lets update the record
@@ -261,7 +351,10 @@ class RecordService:
         try:
             async with self._storage.transaction() as tx:
                 old = await tx.get_record(c, rid)
-                if old is None or not await self._rule_holds(tx, ctx, c, "updateRule", rid):
+                if old is None:
+                    raise NotFoundError()
+                seen = replace(ctx, body=resolve_modifiers(c, old, ctx.body))
+                if not await self._rule_holds(tx, seen, c, "updateRule", rid):
                     raise NotFoundError()
                 record = dict(old)
                 _, errors = apply_body(c, record, body, superuser=ctx.is_superuser)
@@ -285,16 +378,19 @@ class RecordService:
                 errors.update(await hash_password_fields(c, record, body, old, hasher))
                 errors = {**validate_record(c, record, fctx, skip=set(errors)), **errors}
                 errors.update(await check_relations(tx, self._schema, c, record))
+                plan = self._plan(c, rid, old, record, uploads, errors)
                 errors = errors or await system_ref_errors(tx, self._schema, c, record)
                 if errors:
                     raise ValidationError("Failed to update record.", errors)
+                if plan is not None and writes is not None:
+                    await writes.store(plan.save)
                 await tx.update_record(c, rid, record)
                 await end_stale_sign_ins(tx, self._schema, c, old, record)
                 if c.is_auth and record.get("password") != old.get("password"):
                     await forget_origins(tx, self._schema, c, rid)
         except UniqueViolation as err:
             raise _not_unique("Failed to update record.", err) from None
-        return await self._present(ctx, c, record, expand, fields)
+        return record, plan
 
     async def delete(self, ctx: RequestContext, name: str, rid: str) -> None:
         c = self.collection(name)
@@ -303,4 +399,8 @@ class RecordService:
             old = await tx.get_record(c, rid)
             if old is None or not await self._rule_holds(tx, ctx, c, "deleteRule", rid):
                 raise NotFoundError()
-            await delete_with_references(tx, self._schema, c, rid)
+            removed: list[tuple[Collection, str]] = []
+            await delete_with_references(tx, self._schema, c, rid, removed=removed)
+        writes = self._writes()
+        if writes is not None:
+            await writes.delete_records(removed)

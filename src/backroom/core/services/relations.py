@@ -41,9 +41,15 @@ async def check_relations(
 
 
 async def delete_with_references(
-    tx: Transaction, schema: Schema, c: Collection, rid: str, depth: int = 0
+    tx: Transaction,
+    schema: Schema,
+    c: Collection,
+    rid: str,
+    depth: int = 0,
+    removed: list[tuple[Collection, str]] | None = None,
 ) -> None:
-    """Delete a record; cascade, unlink or refuse for every relation that points at it."""
+    """Delete a record; cascade, unlink or refuse for every relation that points at it.
+    Each record deleted, cascades included, is added to ``removed``."""
     if depth > _MAX_CASCADE_DEPTH:
         raise BadRequestError("Failed to delete record: the cascade is too deep.")
     for other in schema:
@@ -54,7 +60,7 @@ async def delete_with_references(
                 if other.id == c.id and ref["id"] == rid:
                     continue
                 if getattr(f, "cascadeDelete", False):
-                    await delete_with_references(tx, schema, other, ref["id"], depth + 1)
+                    await delete_with_references(tx, schema, other, ref["id"], depth + 1, removed)
                     continue
                 remaining = [i for i in _ids(ref.get(f.name)) if i != rid]
                 if getattr(f, "required", False) and not remaining:
@@ -66,3 +72,5 @@ async def delete_with_references(
                 await tx.update_record(other, ref["id"], ref)
     await forget_refs_to(tx, schema, c, rid)
     await tx.delete_record(c, rid)
+    if removed is not None:
+        removed.append((c, rid))
