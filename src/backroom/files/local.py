@@ -15,7 +15,16 @@ from backroom.files.keys import split_key
 
 __all__ = ["LocalFileStore"]
 
-_CHUNK = 64 * 1024
+_READ = 256 * 1024
+
+
+def _open_and_read(path: Path, start: int, want: int) -> tuple[int, bytes]:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return fd, os.pread(fd, want, start)
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 class LocalFileStore:
@@ -54,20 +63,24 @@ class LocalFileStore:
         return StoredFile(st.st_size, datetime.fromtimestamp(st.st_mtime, UTC))
 
     async def read(self, key: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
-        handle = await asyncio.to_thread(open, self._path(key), "rb")
+        path = self._path(key)
+        left = None if end is None else max(0, end - start)
+        want = _READ if left is None else min(_READ, left)
+        # opening and the first read share one trip to a thread: most files are one chunk
+        fd, chunk = await asyncio.to_thread(_open_and_read, path, start, want)
         try:
-            await asyncio.to_thread(handle.seek, start)
-            left = None if end is None else max(0, end - start)
-            while left is None or left > 0:
-                want = _CHUNK if left is None else min(_CHUNK, left)
-                chunk = await asyncio.to_thread(handle.read, want)
-                if not chunk:
-                    break
+            offset = start
+            while chunk:
+                offset += len(chunk)
                 if left is not None:
                     left -= len(chunk)
                 yield chunk
+                if left == 0 or len(chunk) < want:
+                    break
+                want = _READ if left is None else min(_READ, left)
+                chunk = await asyncio.to_thread(os.pread, fd, want, offset)
         finally:
-            handle.close()
+            os.close(fd)
 
     async def delete(self, key: str) -> None:
         await asyncio.to_thread(self._path(key).unlink, missing_ok=True)

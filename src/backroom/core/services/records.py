@@ -28,13 +28,13 @@ from backroom.core.services.access import Access
 from backroom.core.services.auth_ids import AUTH_ID_TAKEN, auth_id_taken
 from backroom.core.services.auth_origins import forget_origins
 from backroom.core.services.expander import Expander
-from backroom.core.services.pending_sign_ins import end_stale_sign_ins
 from backroom.core.services.file_writes import (
     FileWrites,
     has_files,
     prestorable,
     uploads_by_name,
 )
+from backroom.core.services.pending_sign_ins import end_stale_sign_ins
 from backroom.core.services.prehash import prehash, wants_password_work
 from backroom.core.services.relations import check_relations, delete_with_references
 from backroom.core.services.secrets import hash_password_fields, prepare_auth_record
