@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 
+from backroom.testing.redis import RedisServer, answers
 from backroom.testing.smtp import MailCatcher
 
 
@@ -12,3 +14,16 @@ def smtp() -> Iterator[MailCatcher]:
     """A real SMTP server on a free local port that keeps every mail it receives."""
     with MailCatcher() as catcher:
         yield catcher
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """Redis at 127.0.0.1:6379; when none answers, a throwaway ``redis-server``. In CI a
+    missing Redis is a failure, not a reason to start one."""
+    if answers("127.0.0.1", 6379):
+        yield "redis://127.0.0.1:6379/0"
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail("CI=true and no Redis answers at 127.0.0.1:6379")
+    with RedisServer() as server:
+        yield server.url
