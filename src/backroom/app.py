@@ -10,6 +10,7 @@ from typing import Any
 
 from backroom.core.auth.oauth2_port import NoAccountNotices, NoRealtimeRedirects, OAuth2Redirects
 from backroom.core.clock import SystemClock
+from backroom.core.collections.codec import collection_to_json
 from backroom.core.collections.model import Schema
 from backroom.core.collections.system import (
     external_auths_collection,
@@ -33,7 +34,8 @@ from backroom.hashing import Argon2Hasher
 from backroom.http.client_ip import TrustedProxy
 from backroom.mail.smtp import SmtpMailer
 from backroom.oauth2.client import AuthlibOAuth2Client
-from backroom.realtime.brokers.memory import InProcessBroker
+from backroom.peers import BrokerPeers
+from backroom.realtime.brokers import make_broker
 from backroom.settings import Settings
 from backroom.storage.sqlite.storage import SqliteStorage
 
@@ -55,12 +57,13 @@ class Backroom:
             query_timeout=settings.query_timeout,
         )
         self.hasher = Argon2Hasher()
-        self.broker = InProcessBroker()
+        self.broker = make_broker(settings)
+        self.peers = BrokerPeers(self.broker)
         self.files = LocalFileStore(settings.data_dir / "storage")
         self.schema = Schema()
         self.access = Access(self.schema, self.clock)
         self.collections = CollectionService(
-            self.schema, self.storage, self.clock, self.access.check_rule
+            self.schema, self.storage, self.clock, self.access.check_rule, self.peers
         )
         self.limiter = RateLimiter()
         self.records = RecordService(
@@ -76,8 +79,10 @@ class Backroom:
             settings.session_max_age,
         )
         self.impersonation = Impersonation(self.schema, self.storage, self.auth)
-        self.app_settings = SettingsService(self.storage, self.clock)
+        self.app_settings = SettingsService(self.storage, self.clock, self.peers)
         self.app_settings.subscribe(self._apply_settings)
+        self.peers.reloads("collections", self._reload_collections)
+        self.peers.reloads("settings", self.app_settings.load)
         self.mailer = SmtpMailer(lambda: self.app_settings.section("smtp"))
         self.mail = MailService(self.mailer, self.app_settings, self.schema)
         self.auth_mail = AuthMailFlows(
@@ -105,14 +110,32 @@ class Backroom:
         self.limiter.configure_from(settings["rateLimits"])
         self.trusted_proxy = TrustedProxy.from_json(settings["trustedProxy"])
 
+    async def _reload_collections(self) -> None:
+        """Bring the schema in line with the database, replacing only what changed (a
+        replaced collection's compiled rules and statements are built again)."""
+        stored = {c.id: c for c in await self.storage.load_collections()}
+        changed = [
+            c
+            for c in stored.values()
+            if (cur := self.schema.get(c.id)) is None
+            or collection_to_json(cur) != collection_to_json(c)
+        ]
+        gone = {c.id for c in changed} | {c.id for c in self.schema if c.id not in stored}
+        for cid in gone:  # every removal first: a name may pass from one collection to another
+            self.schema.remove(cid)
+        for c in changed:
+            self.schema.put(c)
+
     async def start(self) -> None:
         if self._started:
             return
+        # connected first: a change another process commits after this is heard, and one
+        # committed before is in what is loaded next
+        await self.broker.start()
         for c in await self.storage.load_collections():
             self.schema.put(c)
         await self.app_settings.load()
         await self._bootstrap()
-        await self.broker.start()
         self._started = True
 
     async def _bootstrap(self) -> None:
@@ -125,11 +148,19 @@ class Backroom:
         ):
             c = make(now)
             if self.schema.get(c.id) is None and self.schema.get(c.name) is None:
-                async with self.storage.transaction() as tx:
-                    await tx.save_collection(None, c)
+                try:
+                    async with self.storage.transaction() as tx:
+                        await tx.save_collection(None, c)
+                except Exception:
+                    # another process starting on the same data may have just made it
+                    await self._reload_collections()
+                    if self.schema.get(c.id) is None:
+                        raise
+                    continue
                 self.schema.put(c)
 
     async def stop(self) -> None:
+        await self.peers.close()
         await self.broker.close()
         await self.mail.drain()
         await self.oauth2_client.close()

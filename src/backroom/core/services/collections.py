@@ -16,7 +16,7 @@ from backroom.core.context import RequestContext
 from backroom.core.fields.base import Field
 from backroom.core.fields.registry import field_from_json
 from backroom.core.ids import new_collection_id
-from backroom.core.ports import Clock, Storage, UniqueViolation
+from backroom.core.ports import Clock, Peers, Storage, UniqueViolation
 from backroom.core.services.collections_import import import_collections
 from backroom.core.services.collections_list import list_collections
 from backroom.core.services.records import ListParams
@@ -132,12 +132,23 @@ def _unique_index_error(c: Collection, err: UniqueViolation) -> Any:
 
 class CollectionService:
     def __init__(
-        self, schema: Schema, storage: Storage, clock: Clock, check_rule: RuleChecker
+        self,
+        schema: Schema,
+        storage: Storage,
+        clock: Clock,
+        check_rule: RuleChecker,
+        peers: Peers | None = None,
     ) -> None:
         self.schema = schema
         self.storage = storage
         self._clock = clock
         self._check_rule = check_rule
+        self._peers = peers
+
+    async def announce(self) -> None:
+        """After a committed change: return once the other processes have it too."""
+        if self._peers is not None:
+            await self._peers.changed("collections")
 
     def get(self, id_or_name: str) -> Collection:
         c = self.schema.get(id_or_name)
@@ -239,6 +250,7 @@ class CollectionService:
         except UniqueViolation as err:
             raise ValidationError(message, {"indexes": _unique_index_error(c, err)}) from None
         self.schema.put(c)
+        await self.announce()
 
     async def delete(self, ctx: RequestContext, id_or_name: str) -> None:
         require_superuser(ctx)
@@ -253,6 +265,7 @@ class CollectionService:
         async with self.storage.transaction() as tx:
             await tx.delete_collection(c)
         self.schema.remove(c.id)
+        await self.announce()
 
     async def truncate(self, ctx: RequestContext, id_or_name: str) -> None:
         require_superuser(ctx)

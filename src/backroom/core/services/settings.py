@@ -9,7 +9,7 @@ from typing import Any
 from backroom.core.appsettings.defaults import default_settings, merge_settings, public_settings
 from backroom.core.appsettings.validate import check_patch_types, settings_errors
 from backroom.core.context import RequestContext
-from backroom.core.ports import Clock, ParamStore
+from backroom.core.ports import Clock, ParamStore, Peers
 from backroom.core.services.collections import require_superuser
 from backroom.errors import ValidationError
 
@@ -24,9 +24,10 @@ class SettingsService:
     """Holds the current settings; every change is stored first, then seen by the whole app
     at once (``current``) and by each listener."""
 
-    def __init__(self, store: ParamStore, clock: Clock) -> None:
+    def __init__(self, store: ParamStore, clock: Clock, peers: Peers | None = None) -> None:
         self._store = store
         self._clock = clock
+        self._peers = peers
         self._current: dict[str, Any] = default_settings()
         self._listeners: list[Listener] = []
 
@@ -67,6 +68,8 @@ class SettingsService:
             raise ValidationError("An error occurred while saving the new settings.", errors)
         await self._store.save_param(SETTINGS_PARAM, merged, self._clock.now())
         self._set(merged)
+        if self._peers is not None:
+            await self._peers.changed("settings")
         return public_settings(merged)
 
     def snapshot(self) -> dict[str, Any]:

@@ -17,6 +17,7 @@ import shutil
 import tempfile
 import threading
 from pathlib import Path
+from typing import cast
 
 from backroom.realtime.brokers.frames import (
     COUNT,
@@ -42,9 +43,8 @@ class _Worker(asyncio.Protocol):
         self.transport: asyncio.WriteTransport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.WriteTransport)
-        self.transport = transport
-        transport.write(frame(HELLO, b""))
+        self.transport = cast(asyncio.WriteTransport, transport)
+        self.transport.write(frame(HELLO, b""))
         self._hub.workers.add(self)
 
     def connection_lost(self, exc: Exception | None) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+from typing import cast
 
 from backroom.realtime.brokers.base import Listeners, decode_message, encode_message
 from backroom.realtime.brokers.frames import COUNT, COUNTED, HEADER, HELLO, PUBLISH, frame
@@ -91,8 +92,8 @@ class SocketBroker(Listeners):
         except BaseException:
             transport.abort()
             raise
-        assert isinstance(transport, asyncio.WriteTransport)
-        self._transport, self._protocol = transport, protocol
+        # uvloop's transports are not asyncio's classes, so no isinstance check
+        self._transport, self._protocol = cast(asyncio.WriteTransport, transport), protocol
         self.writable.set()
 
     def lost(self, protocol: _Connection) -> None:
