@@ -81,7 +81,7 @@ class Backroom:
         self.impersonation = Impersonation(self.schema, self.storage, self.auth)
         self.app_settings = SettingsService(self.storage, self.clock, self.peers)
         self.app_settings.subscribe(self._apply_settings)
-        self.peers.reloads("collections", self._reload_collections)
+        self.peers.reloads("collections", self.reload_collections)
         self.peers.reloads("settings", self.app_settings.load)
         self.mailer = SmtpMailer(lambda: self.app_settings.section("smtp"))
         self.mail = MailService(self.mailer, self.app_settings, self.schema)
@@ -110,7 +110,7 @@ class Backroom:
         self.limiter.configure_from(settings["rateLimits"])
         self.trusted_proxy = TrustedProxy.from_json(settings["trustedProxy"])
 
-    async def _reload_collections(self) -> None:
+    async def reload_collections(self) -> None:
         """Bring the schema in line with the database, replacing only what changed (a
         replaced collection's compiled rules and statements are built again)."""
         stored = {c.id: c for c in await self.storage.load_collections()}
@@ -153,7 +153,7 @@ class Backroom:
                         await tx.save_collection(None, c)
                 except Exception:
                     # another process starting on the same data may have just made it
-                    await self._reload_collections()
+                    await self.reload_collections()
                     if self.schema.get(c.id) is None:
                         raise
                     continue

@@ -43,12 +43,15 @@ class Server:
         self.port = free_port()
         self.conns: list[Conn] = []  # closed on stop
         self.base = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen(
-            [str(BIN), "serve", "--http", f"127.0.0.1:{self.port}", "--dir", str(data), *args],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            env={**os.environ, **(env or {})},
-        )
+        # a file, not a pipe: a pipe nobody reads fills up and stalls the workers' logging
+        self.log = data.parent / f"serve-{self.port}.log"
+        with open(self.log, "wb") as log:
+            self.proc = subprocess.Popen(
+                [str(BIN), "serve", "--http", f"127.0.0.1:{self.port}", "--dir", str(data), *args],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, **(env or {})},
+            )
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -58,7 +61,7 @@ class Server:
                 pass
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 self.stop()
-                raise RuntimeError("server did not start")
+                raise RuntimeError(f"server did not start: {self.log.read_text()[-2000:]}")
             time.sleep(0.05)
 
     def token(self) -> str:
@@ -95,8 +98,6 @@ class Server:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
-        if self.proc.stderr is not None:
-            self.proc.stderr.close()
 
 
 def _server_socket_inode(server_port: int, client_port: int) -> str | None:

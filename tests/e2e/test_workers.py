@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from _cluster import Conn, Server, connections_per_worker, make_superuser
 
+from backroom.testing.redis import RedisServer
+
 pytestmark = pytest.mark.e2e
 
 
@@ -208,3 +210,72 @@ def test_two_nodes_sharing_redis_and_the_data_stay_in_step(
     conns = [Conn(a) for _ in range(4)] + [Conn(b) for _ in range(4)]
     statuses = _hammer(conns, "/api/collections/shared/records", su, 40)
     assert statuses == [200] * len(statuses)
+
+
+def test_nodes_ride_out_a_redis_restart(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    make_superuser(data)
+    with RedisServer() as redis:
+        a = Server(data, "--redis", redis.url)
+        b = Server(data, "--redis", redis.url)
+        try:
+            su = _auth(a)
+            ca, cb = Conn(a), Conn(b)
+            redis.stop()
+            # Redis away: both nodes keep serving, writes included
+            assert ca.request("POST", "/api/collections", _collection("during"), su)[0] == 200
+            assert ca.request("POST", "/api/collections/during/records", {}, su)[0] == 200
+            assert cb.request("GET", "/api/health")[0] == 200
+            redis.start()
+            # back: b reloaded on reconnecting, and changes travel again
+            deadline = time.monotonic() + 30
+            while cb.request("GET", "/api/collections/during/records", None, su)[0] != 200:
+                assert time.monotonic() < deadline, "b never caught up after Redis came back"
+                time.sleep(0.1)
+            while True:  # a's publisher reconnects on its own backoff
+                name = f"after_{uuid.uuid4().hex[:6]}"
+                assert ca.request("POST", "/api/collections", _collection(name), su)[0] == 200
+                if cb.request("GET", f"/api/collections/{name}/records", None, su)[0] == 200:
+                    break
+                assert time.monotonic() < deadline, "changes never travelled again"
+                time.sleep(0.2)
+        finally:
+            b.stop()
+            a.stop()
+
+
+def test_requests_racing_a_schema_change_on_the_other_worker_get_no_5xx(
+    workers2: Server,
+) -> None:
+    su = _auth(workers2)
+    conns = connections_per_worker(workers2, workers=2, each=4)
+    changer, busy = (conns[pid] for pid in sorted(conns))
+    with_extra = [{"name": "title", "type": "text"}, {"name": "extra", "type": "text"}]
+    body = {"name": "posts", "fields": with_extra}
+    assert changer[0].request("POST", "/api/collections", body, su)[0] == 200
+    stop = threading.Event()
+    statuses: list[tuple[str, int]] = []
+
+    def hammer(conn: Conn) -> None:
+        while not stop.is_set():
+            status, _ = conn.request("POST", "/api/collections/posts/records", {"title": "x"}, su)
+            statuses.append(("create", status))
+            status, _ = conn.request("GET", "/api/collections/posts/records?perPage=5", None, su)
+            statuses.append(("list", status))
+
+    threads = [threading.Thread(target=hammer, args=(c,)) for c in busy[:3]]
+    for t in threads:
+        t.start()
+    try:
+        for i in range(30):  # drop the column, add it back, ...
+            fields = with_extra if i % 2 else with_extra[:1]
+            status, _ = changer[0].request(
+                "PATCH", "/api/collections/posts", {"fields": fields}, su
+            )
+            assert status == 200
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert len(statuses) > 30
+    assert [s for s in statuses if s[1] != 200] == []

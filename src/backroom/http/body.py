@@ -14,9 +14,13 @@ __all__ = ["DEFAULT_BODY_LIMIT", "read_body"]
 DEFAULT_BODY_LIMIT = 32 << 20
 _INVALID = "Something went wrong while processing your request."
 _JSON_TYPES = ("application/json", "")
+_RAW_BODY = "backroom.raw_body"
 
 
 async def _read_limited(request: Request, limit: int) -> bytes:
+    kept: bytes | None = request.scope.get(_RAW_BODY)
+    if kept is not None:  # read once already: the handler runs again (see http/stale.py)
+        return kept
     declared = request.headers.get("content-length")
     if declared is not None:
         if not declared.isdigit():
@@ -30,7 +34,8 @@ async def _read_limited(request: Request, limit: int) -> bytes:
         if size > limit:
             raise TooLargeError()
         chunks.append(chunk)
-    return b"".join(chunks)
+    raw = request.scope[_RAW_BODY] = b"".join(chunks)
+    return raw
 
 
 async def read_body(
