@@ -6,8 +6,9 @@ knows how many processes heard it) and waits, up to ``timeout``, until each of t
 reloaded from the database and answered. Only then is the write answered, so a client that
 gets the answer and goes on through any other worker or node finds the change in force there.
 
-A process that loses the broker's connection missed changes it cannot know of; once connected
-again it reloads everything. A process joining later connects to the broker first and loads
+A process that loses the broker's connection missed changes it cannot know of, and its own
+changes may not have reached the others; once connected again it reloads everything and has
+every other process do the same. A process joining later connects to the broker first and loads
 from the database after, so no change falls between the two.
 """
 
@@ -53,6 +54,7 @@ class BrokerPeers:
         self._waiting: dict[str, _Wait] = {}
         self._pending: dict[str, list[str]] = {}  # what -> tokens to answer once reloaded
         self._running: dict[str, asyncio.Task[None]] = {}
+        self._notices: set[asyncio.Task[None]] = set()
         broker.listen(CHANGED, self._on_changed)
         broker.listen(ACK, self._on_ack)
         broker.on_reconnect(self._on_reconnect)
@@ -87,7 +89,7 @@ class BrokerPeers:
         msg: dict[str, Any] = orjson.loads(payload)
         if msg.get("node") == self.node:
             return
-        self._schedule(str(msg.get("what")), str(msg.get("token")))
+        self._schedule(str(msg.get("what")), str(msg.get("token") or "") or None)
 
     def _on_ack(self, payload: bytes) -> None:
         msg: dict[str, Any] = orjson.loads(payload)
@@ -97,8 +99,15 @@ class BrokerPeers:
             wait.check()
 
     def _on_reconnect(self) -> None:
+        """Messages were lost, either way: reload here, and have every other process reload
+        too, in case it missed a change made here."""
+        loop = asyncio.get_running_loop()
         for what in self._reloads:
             self._schedule(what, None)
+            message = orjson.dumps({"what": what, "token": "", "node": self.node})
+            task = loop.create_task(self._broker.publish(CHANGED, message))
+            self._notices.add(task)
+            task.add_done_callback(self._notices.discard)
 
     def _schedule(self, what: str, token: str | None) -> None:
         tokens = self._pending.setdefault(what, [])

@@ -12,6 +12,7 @@ from _deployment import Deployment, until
 from backroom.peers import BrokerPeers
 from backroom.realtime.brokers.hub import BrokerHub
 from backroom.realtime.brokers.memory import InProcessBroker
+from backroom.realtime.brokers.socket import SocketBroker
 
 
 class Process:
@@ -93,12 +94,25 @@ async def test_changes_heard_during_a_reload_get_another_reload(hub: BrokerHub) 
         await d.close()
 
 
-async def test_after_a_reconnect_everything_is_reloaded(hub: BrokerHub) -> None:
+async def test_after_a_reconnect_everything_is_reloaded_everywhere(hub: BrokerHub) -> None:
     d = Deployment("socket hub", hub=hub)
     try:
-        (a,) = await _processes(d, 1)
+        a, b = await _processes(d, 2)
+        assert isinstance(a.peers._broker, SocketBroker)
         hub.disconnect_all()
-        await until(lambda: a.reloaded == {"collections": 1, "settings": 1})
+        # each reloads for its own reconnect, and again at the other's word
+        await until(lambda: a.reloaded["collections"] >= 1 and a.reloaded["settings"] >= 1)
+        await until(lambda: b.reloaded["collections"] >= 1 and b.reloaded["settings"] >= 1)
+    finally:
+        await d.close()
+
+
+async def test_a_process_whose_messages_were_lost_has_the_others_reload(hub: BrokerHub) -> None:
+    d = Deployment("socket hub", hub=hub)
+    try:
+        a, b = await _processes(d, 2)
+        a.peers._on_reconnect()  # as if a's publishes had been dropped while it was away
+        await until(lambda: b.reloaded == {"collections": 1, "settings": 1})
     finally:
         await d.close()
 

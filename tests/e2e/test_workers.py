@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import threading
 import time
 import uuid
@@ -13,8 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _cluster import Conn, Server, connections_per_worker, make_superuser
+from _cluster import BIN, Conn, Server, connections_per_worker, make_superuser
 
+from backroom.settings import parse_workers
 from backroom.testing.redis import RedisServer
 
 pytestmark = pytest.mark.e2e
@@ -279,3 +281,31 @@ def test_requests_racing_a_schema_change_on_the_other_worker_get_no_5xx(
             t.join()
     assert len(statuses) > 30
     assert [s for s in statuses if s[1] != 200] == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--workers", "0"], "expected a number of at least 1, or 'auto'"),
+        (["--workers", "many"], "expected a number of at least 1, or 'auto'"),
+        (["--redis", "redis://127.0.0.1:1/0"], "Redis does not answer at the --redis URL"),
+    ],
+    ids=["zero workers", "not a number", "Redis not answering"],
+)
+def test_serve_refuses_bad_scaling_options_clearly(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    out = subprocess.run(
+        [str(BIN), "serve", "--dir", str(tmp_path / "d"), "--http", "127.0.0.1:0", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode != 0
+    assert message in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_workers_auto_means_one_per_usable_core() -> None:
+    assert parse_workers("auto") == len(os.sched_getaffinity(0))
+    assert parse_workers("3") == 3

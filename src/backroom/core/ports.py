@@ -197,7 +197,8 @@ class Broker(Protocol):
 
     def on_reconnect(self, handler: Callable[[], None]) -> None:
         """Call ``handler`` on the event loop each time the broker is connected again after
-        losing its connection: what was published in between did not reach this process."""
+        losing its connection: messages published in between, to this process or by it, were
+        lost."""
         ...
 
     async def close(self) -> None: ...

@@ -128,6 +128,7 @@ class RedisBroker(Listeners):
                 continue
             log.warning("broker: Redis at %s answers again", _where(self._url))
             self._up = True
+            self.reconnected()  # what this process published meanwhile was dropped
             return
 
     async def _listen(self) -> None:
