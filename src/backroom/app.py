@@ -29,6 +29,7 @@ from backroom.core.services.oauth2 import OAuth2Service
 from backroom.core.services.otp import OtpFlows
 from backroom.core.services.records import RecordService
 from backroom.core.services.settings import SettingsService
+from backroom.failures import SharedFailures
 from backroom.files.local import LocalFileStore
 from backroom.hashing import Argon2Hasher
 from backroom.http.client_ip import TrustedProxy
@@ -66,6 +67,7 @@ class Backroom:
             self.schema, self.storage, self.clock, self.access.check_rule, self.peers
         )
         self.limiter = RateLimiter()
+        self.failures = SharedFailures(self.broker, self.limiter, self.peers.node)
         self.records = RecordService(
             self.schema, self.storage, self.clock, self.hasher, self.access, self.limiter
         )

@@ -309,3 +309,20 @@ def test_serve_refuses_bad_scaling_options_clearly(
 def test_workers_auto_means_one_per_usable_core() -> None:
     assert parse_workers("auto") == len(os.sched_getaffinity(0))
     assert parse_workers("3") == 3
+
+
+def test_wrong_passwords_spread_over_both_workers_count_together(workers2: Server) -> None:
+    conns = connections_per_worker(workers2, workers=2, each=1)
+    a, b = (conns[pid][0] for pid in sorted(conns))
+    login = "/api/collections/_superusers/auth-with-password"
+    wrong = {"identity": "admin@example.com", "password": "not-the-password"}
+    su = _auth(workers2)
+    statuses = [(a if i % 2 else b).request("POST", login, wrong)[0] for i in range(10)]
+    assert statuses == [400] * 10  # 5 on each worker: under the limit of 10 on either alone
+    # a barrier: a settings change is answered once the other worker has read everything the
+    # writer published before it, the failures included
+    for conn in (a, b):
+        assert conn.request("PATCH", "/api/settings", {}, su)[0] == 200
+    # the next try is refused on both: each worker counted the other's failures too
+    assert a.request("POST", login, wrong)[0] == 429
+    assert b.request("POST", login, wrong)[0] == 429
