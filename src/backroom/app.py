@@ -11,7 +11,7 @@ from typing import Any
 from backroom.core.auth.oauth2_port import NoAccountNotices, NoRealtimeRedirects, OAuth2Redirects
 from backroom.core.clock import SystemClock
 from backroom.core.collections.codec import collection_to_json
-from backroom.core.collections.model import Schema
+from backroom.core.collections.model import Collection, Schema
 from backroom.core.collections.system import (
     external_auths_collection,
     otps_collection,
@@ -67,7 +67,6 @@ class Backroom:
             self.schema, self.storage, self.clock, self.access.check_rule, self.peers
         )
         self.limiter = RateLimiter()
-        self.failures = SharedFailures(self.broker, self.limiter, self.peers.node)
         self.records = RecordService(
             self.schema, self.storage, self.clock, self.hasher, self.access, self.limiter
         )
@@ -93,6 +92,7 @@ class Backroom:
         self.otp = OtpFlows(
             self.schema, self.storage, self.hasher, self.clock, self.mail, self.auth
         )
+        self.failures = SharedFailures(self.broker, self.peers.node, self.limiter, self.otp)
         # realtime replaces this one; the mailer replaces ``self.oauth2.notices``
         self.oauth2_redirects: OAuth2Redirects = NoRealtimeRedirects()
         self.oauth2_client = AuthlibOAuth2Client()
@@ -107,6 +107,7 @@ class Backroom:
             NoAccountNotices(),
         )
         self._started = False
+        self._reloading = asyncio.Lock()
 
     def _apply_settings(self, settings: Mapping[str, Any]) -> None:
         self.limiter.configure_from(settings["rateLimits"])
@@ -114,8 +115,12 @@ class Backroom:
 
     async def reload_collections(self) -> None:
         """Bring the schema in line with the database, replacing only what changed (a
-        replaced collection's compiled rules and statements are built again)."""
-        stored = {c.id: c for c in await self.storage.load_collections()}
+        replaced collection's compiled rules and statements are built again). One at a time:
+        a reload that read the database earlier must not finish after one that read later."""
+        async with self._reloading:
+            self._apply_stored({c.id: c for c in await self.storage.load_collections()})
+
+    def _apply_stored(self, stored: dict[str, Collection]) -> None:
         changed = [
             c
             for c in stored.values()

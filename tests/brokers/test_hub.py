@@ -119,9 +119,12 @@ async def test_a_worker_that_stops_reading_is_cut_off_and_the_rest_keep_going(
         got: list[bytes] = []
         broker.listen("x", got.append)
         payload = b"y" * 4096
-        for _ in range(1000):  # about 4 MB, far past what the stuck worker's buffers hold
-            await broker.publish("x", payload)
-        await until(lambda: len(got) == 1000)
+        # about 4 MB in all, far past what the stuck worker's buffers hold; in steps, each
+        # read before the next, so the worker that does read never falls behind
+        for step in range(1, 101):
+            for _ in range(10):
+                await broker.publish("x", payload)
+            await until(lambda step=step: len(got) == 10 * step)
         await until(lambda: len(hub.workers) == 1)
         stuck.setblocking(False)
         header = stuck.recv(HEADER.size)

@@ -5,6 +5,7 @@ processes to the one SQLite file never fail."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import threading
@@ -16,8 +17,10 @@ from pathlib import Path
 import pytest
 from _cluster import BIN, Conn, Server, connections_per_worker, make_superuser
 
+from backroom.core.services.otp import MAX_FAILURES
 from backroom.settings import parse_workers
 from backroom.testing.redis import RedisServer
+from backroom.testing.smtp import MailCatcher
 
 pytestmark = pytest.mark.e2e
 
@@ -280,7 +283,8 @@ def test_requests_racing_a_schema_change_on_the_other_worker_get_no_5xx(
         for t in threads:
             t.join()
     assert len(statuses) > 30
-    assert [s for s in statuses if s[1] != 200] == []
+    failed = [s for s in statuses if s[1] != 200]
+    assert failed == [], workers2.log.read_text()[-3000:]
 
 
 @pytest.mark.parametrize(
@@ -326,3 +330,31 @@ def test_wrong_passwords_spread_over_both_workers_count_together(workers2: Serve
     # the next try is refused on both: each worker counted the other's failures too
     assert a.request("POST", login, wrong)[0] == 429
     assert b.request("POST", login, wrong)[0] == 429
+
+
+def test_wrong_otp_codes_spread_over_both_workers_count_together(
+    workers2: Server, smtp: MailCatcher
+) -> None:
+    su = _auth(workers2)
+    conns = connections_per_worker(workers2, workers=2, each=1)
+    a, b = (conns[pid][0] for pid in sorted(conns))
+    assert a.request("PATCH", "/api/settings", {"smtp": smtp.settings()}, su)[0] == 200
+    otp_on = {"otp": {"enabled": True}}
+    assert a.request("PATCH", "/api/collections/users", otp_on, su)[0] == 200
+    user = {"email": "u@example.com", "password": "s3cret-pw-9", "passwordConfirm": "s3cret-pw-9"}
+    assert a.request("POST", "/api/collections/users/records", user)[0] == 200
+    status, body = a.request("POST", "/api/collections/users/request-otp", {"email": user["email"]})
+    assert status == 200
+    otp_id = body["otpId"]
+    code = re.search(r"<strong>(\d+)</strong>", smtp.wait_for(user["email"])[0].html)
+    assert code is not None
+    wrong = {"otpId": otp_id, "password": "0" * len(code.group(1))}
+    auth = "/api/collections/users/auth-with-otp"
+    for i in range(MAX_FAILURES):  # 3 on one worker, 2 on the other
+        assert (a if i % 2 == 0 else b).request("POST", auth, wrong)[0] == 400
+    for conn in (a, b):  # barrier: each worker has heard the other's failures
+        assert conn.request("PATCH", "/api/settings", {}, su)[0] == 200
+    # five wrong codes in all: the code is gone, on both workers
+    right = {"otpId": otp_id, "password": code.group(1)}
+    assert b.request("POST", auth, right)[0] == 400
+    assert a.request("POST", auth, right)[0] == 400
