@@ -116,9 +116,16 @@ class Backroom:
     async def reload_collections(self) -> None:
         """Bring the schema in line with the database, replacing only what changed (a
         replaced collection's compiled rules and statements are built again). One at a time:
-        a reload that read the database earlier must not finish after one that read later."""
+        a reload that read the database earlier must not finish after one that read later;
+        and read again when this process changed the schema meanwhile, as what was read may
+        predate that change."""
         async with self._reloading:
-            self._apply_stored({c.id: c for c in await self.storage.load_collections()})
+            for _ in range(5):
+                seen = self.schema.generation
+                stored = {c.id: c for c in await self.storage.load_collections()}
+                if self.schema.generation == seen:
+                    break
+            self._apply_stored(stored)
 
     def _apply_stored(self, stored: dict[str, Collection]) -> None:
         changed = [
