@@ -30,6 +30,7 @@ class SettingsService:
         self._peers = peers
         self._current: dict[str, Any] = default_settings()
         self._listeners: list[Listener] = []
+        self._changes = 0
 
     @property
     def current(self) -> Mapping[str, Any]:
@@ -45,12 +46,18 @@ class SettingsService:
         self._listeners.append(listener)
 
     async def load(self) -> None:
-        """Read the stored settings; what was stored before a key existed gets its default."""
-        stored = await self._store.load_param(SETTINGS_PARAM)
+        """Read the stored settings; what was stored before a key existed gets its default.
+        Read again if this process changed them meanwhile: what was read may predate it."""
+        for _ in range(5):
+            seen = self._changes
+            stored = await self._store.load_param(SETTINGS_PARAM)
+            if self._changes == seen:
+                break
         base = default_settings()
         self._set(merge_settings(base, stored) if isinstance(stored, Mapping) else base)
 
     def _set(self, settings: dict[str, Any]) -> None:
+        self._changes += 1
         self._current = settings
         for listener in self._listeners:
             listener(settings)
