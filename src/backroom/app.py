@@ -10,7 +10,8 @@ from typing import Any
 
 from backroom.core.auth.oauth2_port import NoRealtimeRedirects, OAuth2Redirects
 from backroom.core.clock import SystemClock
-from backroom.core.collections.model import Schema
+from backroom.core.collections.codec import collection_to_json
+from backroom.core.collections.model import Collection, Schema
 from backroom.core.collections.system import (
     auth_origins_collection,
     external_auths_collection,
@@ -36,6 +37,7 @@ from backroom.core.services.otp import OtpFlows
 from backroom.core.services.records import RecordService
 from backroom.core.services.s3_check import S3Check
 from backroom.core.services.settings import SettingsService
+from backroom.failures import SharedFailures
 from backroom.files.local import LocalFileStore
 from backroom.files.s3_settings import S3Config, open_s3_store
 from backroom.files.switch import SwitchingFileStore
@@ -44,8 +46,9 @@ from backroom.hashing import Argon2Hasher
 from backroom.http.client_ip import TrustedProxy
 from backroom.mail.smtp import SmtpMailer
 from backroom.oauth2.client import AuthlibOAuth2Client
+from backroom.peers import BrokerPeers
 from backroom.periodic import PeriodicTask
-from backroom.realtime.brokers.memory import InProcessBroker
+from backroom.realtime.brokers import make_broker
 from backroom.settings import Settings
 from backroom.storage.sqlite.storage import SqliteStorage
 
@@ -67,13 +70,19 @@ class Backroom:
             query_timeout=settings.query_timeout,
         )
         self.hasher = Argon2Hasher()
-        self.broker = InProcessBroker()
+        self.broker = make_broker(settings)
+        self.peers = BrokerPeers(self.broker)
         # the local folder, or S3 once the settings enable it (``_apply_settings``)
         self.files = SwitchingFileStore(LocalFileStore(settings.data_dir / "storage"))
         self.schema = Schema()
         self.access = Access(self.schema, self.clock)
         self.collections = CollectionService(
-            self.schema, self.storage, self.clock, self.access.check_rule, files=self.files
+            self.schema,
+            self.storage,
+            self.clock,
+            self.access.check_rule,
+            files=self.files,
+            peers=self.peers,
         )
         self.limiter = RateLimiter()
         self.records = RecordService(
@@ -101,13 +110,15 @@ class Backroom:
             mfa=self.mfa,
         )
         self.impersonation = Impersonation(self.schema, self.storage, self.auth)
-        self.app_settings = SettingsService(self.storage, self.clock)
+        self.app_settings = SettingsService(self.storage, self.clock, self.peers)
         self.app_settings.subscribe(self._apply_settings)
         # the S3 test makes one attempt: a superuser is waiting for the verdict
         self.s3_check = S3Check(
             self.app_settings,
             lambda section: open_s3_store(S3Config.from_settings(section), attempts=1),
         )
+        self.peers.reloads("collections", self.reload_collections)
+        self.peers.reloads("settings", self.app_settings.load)
         self.mailer = SmtpMailer(lambda: self.app_settings.section("smtp"))
         self.mail = MailService(self.mailer, self.app_settings, self.schema)
         self.login_alerts = LoginAlerts(self.mail, self.clock)
@@ -118,6 +129,7 @@ class Backroom:
         self.otp = OtpFlows(
             self.schema, self.storage, self.hasher, self.clock, self.mail, self.auth
         )
+        self.failures = SharedFailures(self.broker, self.peers.node, self.limiter, self.otp)
         # realtime replaces this one
         self.oauth2_redirects: OAuth2Redirects = NoRealtimeRedirects()
         self.oauth2_client = AuthlibOAuth2Client()
@@ -136,20 +148,50 @@ class Backroom:
             "purge of expired sign-ins", self.expired_sign_ins.purge, PURGE_INTERVAL
         )
         self._started = False
+        self._reloading = asyncio.Lock()
 
     def _apply_settings(self, settings: Mapping[str, Any]) -> None:
         self.limiter.configure_from(settings["rateLimits"])
         self.trusted_proxy = TrustedProxy.from_json(settings["trustedProxy"])
         self.files.configure(settings["s3"])
 
+    async def reload_collections(self) -> None:
+        """Bring the schema in line with the database, replacing only what changed (a
+        replaced collection's compiled rules and statements are built again). One at a time:
+        a reload that read the database earlier must not finish after one that read later;
+        and read again when this process changed the schema meanwhile, as what was read may
+        predate that change."""
+        async with self._reloading:
+            for _ in range(5):
+                seen = self.schema.generation
+                stored = {c.id: c for c in await self.storage.load_collections()}
+                if self.schema.generation == seen:
+                    break
+            self._apply_stored(stored)
+
+    def _apply_stored(self, stored: dict[str, Collection]) -> None:
+        changed = [
+            c
+            for c in stored.values()
+            if (cur := self.schema.get(c.id)) is None
+            or collection_to_json(cur) != collection_to_json(c)
+        ]
+        gone = {c.id for c in changed} | {c.id for c in self.schema if c.id not in stored}
+        for cid in gone:  # every removal first: a name may pass from one collection to another
+            self.schema.remove(cid)
+        for c in changed:
+            self.schema.put(c)
+
     async def start(self) -> None:
         if self._started:
             return
+        # connected first: a change another process commits after this is heard, and one
+        # committed before is in what is loaded next
+        await self.broker.start()
         for c in await self.storage.load_collections():
             self.schema.put(c)
         await self.app_settings.load()
         await self._bootstrap()
-        await self.broker.start()
         self.purge_task.start()
         self._started = True
 
@@ -165,12 +207,20 @@ class Backroom:
         ):
             c = make(now)
             if self.schema.get(c.id) is None and self.schema.get(c.name) is None:
-                async with self.storage.transaction() as tx:
-                    await tx.save_collection(None, c)
+                try:
+                    async with self.storage.transaction() as tx:
+                        await tx.save_collection(None, c)
+                except Exception:
+                    # another process starting on the same data may have just made it
+                    await self.reload_collections()
+                    if self.schema.get(c.id) is None:
+                        raise
+                    continue
                 self.schema.put(c)
 
     async def stop(self) -> None:
         await self.purge_task.stop()
+        await self.peers.close()
         await self.broker.close()
         await self.mail.drain()
         await self.oauth2_client.close()

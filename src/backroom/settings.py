@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-__all__ = ["Settings"]
+__all__ = ["Settings", "parse_workers"]
 
 
 def _env(name: str, default: str) -> str:
@@ -18,6 +18,19 @@ def _env(name: str, default: str) -> str:
 
 def _list(raw: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
+def parse_workers(raw: str) -> int:
+    """A number of worker processes, at least 1, or ``auto``: one per core this process may
+    run on."""
+    if raw.strip().lower() == "auto":
+        if hasattr(os, "sched_getaffinity"):
+            return max(1, len(os.sched_getaffinity(0)))
+        return os.cpu_count() or 1
+    n = int(raw)
+    if n < 1:
+        raise ValueError("workers must be at least 1, or 'auto'")
+    return n
 
 
 @dataclass(frozen=True)
@@ -32,6 +45,10 @@ class Settings:
     body_limit: int = field(default_factory=lambda: int(_env("body_limit", str(32 << 20))))
     query_timeout: float = field(default_factory=lambda: float(_env("query_timeout", "5")))
     session_max_age: int = field(default_factory=lambda: int(_env("session_max_age", "0")))
+    workers: int = field(default_factory=lambda: parse_workers(_env("workers", "1")))
+    redis_url: str = field(default_factory=lambda: _env("redis_url", ""))
+    redis_channel: str = field(default_factory=lambda: _env("redis_channel", "backroom"))
+    broker_socket: str = field(default_factory=lambda: _env("broker_socket", ""))
     origins: tuple[str, ...] = field(
         default_factory=lambda: tuple(
             o.strip() for o in _env("origins", "*").split(",") if o.strip()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import multiprocessing
 import os
 import sys
 from collections.abc import Callable
@@ -13,7 +14,8 @@ import click
 
 from backroom import __version__
 from backroom.cli.superusers import count_superusers, delete_superuser, upsert_superuser
-from backroom.settings import Settings
+from backroom.realtime.brokers.hub import BrokerHub
+from backroom.settings import Settings, parse_workers
 
 __all__ = ["main"]
 
@@ -72,9 +74,26 @@ def _split_host_port(value: str) -> tuple[str, int]:
     default=None,
     help="Comma-separated origins allowed by CORS (default '*', any origin).",
 )
+@click.option(
+    "--workers",
+    default=None,
+    help="Worker processes: a number, or 'auto' for one per core (default 1).",
+)
+@click.option(
+    "--redis",
+    "redis_url",
+    default=None,
+    help="Redis URL (redis://host:port/db) joining several nodes on one data set.",
+)
 @_dir_option
 def serve(
-    data_dir: Path, http: str | None, dev: bool, durability: str | None, origins: str | None
+    data_dir: Path,
+    http: str | None,
+    dev: bool,
+    durability: str | None,
+    origins: str | None,
+    workers: str | None,
+    redis_url: str | None,
 ) -> None:
     """Start the web server."""
     from granian import Granian
@@ -83,6 +102,14 @@ def serve(
     settings = Settings(data_dir=data_dir)
     address = http or settings.http
     host, port = _split_host_port(address)
+    try:
+        n_workers = parse_workers(workers) if workers is not None else settings.workers
+    except ValueError:
+        raise click.BadParameter("expected a number of at least 1, or 'auto'") from None
+    redis_url = settings.redis_url if redis_url is None else redis_url
+    if redis_url:
+        _check_redis(redis_url)
+    os.environ["BACKROOM_REDIS_URL"] = redis_url
     os.environ["BACKROOM_DIR"] = str(data_dir)
     os.environ["BACKROOM_HTTP"] = address
     if dev:
@@ -98,15 +125,41 @@ def serve(
             err=True,
         )
     click.echo(f"Server started at http://{address}\n├─ REST API:  http://{address}/api/")
-    Granian(
-        "backroom.http.main:create_app",
-        address=host,
-        port=port,
-        interface=Interfaces.ASGI,
-        factory=True,
-        workers=1,
-        log_access=dev,
-    ).serve()
+    hub = None
+    os.environ.pop("BACKROOM_BROKER_SOCKET", None)
+    if n_workers > 1:
+        # fresh interpreters: a forked worker would inherit the hub's thread and sockets
+        multiprocessing.set_start_method("spawn", force=True)
+        if not redis_url:
+            hub = BrokerHub()
+            hub.start()
+            os.environ["BACKROOM_BROKER_SOCKET"] = str(hub.path)
+    try:
+        Granian(
+            "backroom.http.main:create_app",
+            address=host,
+            port=port,
+            interface=Interfaces.ASGI,
+            factory=True,
+            workers=n_workers,
+            respawn_failed_workers=True,
+            log_access=dev,
+        ).serve()
+    finally:
+        if hub is not None:
+            hub.stop()
+
+
+def _check_redis(url: str) -> None:
+    """Fail at once, and clearly, when Redis does not answer."""
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    try:
+        with Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3) as client:
+            client.ping()
+    except (RedisError, OSError, ValueError) as err:
+        raise click.ClickException(f"Redis does not answer at the --redis URL: {err}") from None
 
 
 @main.group()

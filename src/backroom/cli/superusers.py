@@ -18,7 +18,8 @@ _SYSTEM = RequestContext(auth=AuthInfo("", "_superusers", {"id": ""}))
 
 
 def _app(data_dir: Path) -> Backroom:
-    return Backroom(Settings(data_dir=data_dir))
+    # records only: no other process holds a copy to refresh, so no broker to reach
+    return Backroom(Settings(data_dir=data_dir, redis_url="", broker_socket=""))
 
 
 def _superusers(app: Backroom) -> Collection:

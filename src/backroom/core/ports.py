@@ -23,6 +23,7 @@ __all__ = [
     "Mailer",
     "Page",
     "ParamStore",
+    "Peers",
     "RecordQuery",
     "Storage",
     "StoredFile",
@@ -190,12 +191,34 @@ class Broker(Protocol):
         """Send ``payload`` to every process listening on ``channel``, this one included."""
         ...
 
+    async def publish_counted(self, channel: str, payload: bytes) -> int:
+        """``publish``, then return how many processes it reached, this one included; 0 when
+        the broker is not connected. Waits for the broker's answer, so keep it for rare
+        messages that need it."""
+        ...
+
     def listen(self, channel: str, handler: BrokerHandler) -> None:
         """Call ``handler`` on the event loop with each payload published on ``channel``.
         It must not block: hand the work to a task or queue."""
         ...
 
+    def on_reconnect(self, handler: Callable[[], None]) -> None:
+        """Call ``handler`` on the event loop each time the broker is connected again after
+        losing its connection: messages published in between, to this process or by it, were
+        lost."""
+        ...
+
     async def close(self) -> None: ...
+
+
+class Peers(Protocol):
+    """The other processes serving the same data, each holding the collections and the
+    settings in memory."""
+
+    async def changed(self, what: str) -> None:
+        """``what`` ("collections" or "settings") changed and the change is committed: return
+        once every other connected process has reloaded it, or after a time limit."""
+        ...
 
 
 class FileTooLarge(Exception):

@@ -180,6 +180,7 @@ class RateLimiter:
         self.enabled = True
         self._book = RuleBook(DEFAULT_RULES)
         self._excluded: frozenset[str] = frozenset()
+        self.on_failure: Callable[[str, str], None] | None = None
 
     def configure(
         self, enabled: bool, rules: Iterable[RateLimitRule], excluded: Iterable[str] = ()
@@ -226,7 +227,11 @@ class RateLimiter:
             if wait is not None:
                 raise TooManyRequestsError(retry_after=wait)
 
-    def count_failure(self, account: str, client: str) -> None:
+    def count_failure(self, account: str, client: str, *, here: bool = True) -> None:
+        """Count a wrong password; ``here`` when it happened in this process, whose other
+        processes ``on_failure`` then tells, so a guesser gains nothing by spreading tries."""
         if self.enabled:
             for key, rule in self._failure_keys(account, client):
                 self._windows.hit(key, rule.max_requests, rule.duration)
+            if here and self.on_failure is not None:
+                self.on_failure(account, client)

@@ -29,6 +29,7 @@ from backroom.http.handlers import (
 from backroom.http.middleware import HeadersMiddleware
 from backroom.http.ratelimit import RateLimitMiddleware
 from backroom.http.responses import error_response, plain_error
+from backroom.http.stale import retry_on_schema_change
 
 if TYPE_CHECKING:
     from backroom.app import Backroom
@@ -109,7 +110,7 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 def create_asgi(backroom: Backroom, *, debug: bool = False) -> HeadersMiddleware:
     app = Starlette(
         debug=debug,
-        routes=ROUTES,
+        routes=retry_on_schema_change(ROUTES),
         exception_handlers={
             BackroomError: _domain_error,
             HTTPException: _http_error,

@@ -60,7 +60,13 @@ def _check_declared(request: Request, limit: int) -> None:
             raise TooLargeError()
 
 
+_RAW_BODY = "backroom.raw_body"
+
+
 async def _read_limited(request: Request, limit: int) -> bytes:
+    kept: bytes | None = request.scope.get(_RAW_BODY)
+    if kept is not None:  # read once already: the handler runs again (see http/stale.py)
+        return kept
     _check_declared(request, limit)
     chunks: list[bytes] = []
     size = 0
@@ -69,7 +75,8 @@ async def _read_limited(request: Request, limit: int) -> bytes:
         if size > limit:
             raise TooLargeError()
         chunks.append(chunk)
-    return b"".join(chunks)
+    raw = request.scope[_RAW_BODY] = b"".join(chunks)
+    return raw
 
 
 def infer_value(raw: str) -> Any:

@@ -62,12 +62,14 @@ class Schema:
     def __init__(self, collections: Iterable[Collection] = ()) -> None:
         self._by_id: dict[str, Collection] = {}
         self._by_name: dict[str, Collection] = {}
+        self.generation = 0  # counts every change, so a caller can tell the schema moved
         for c in collections:
             self.put(c)
 
     def put(self, collection: Collection) -> None:
         """Store (or replace) a collection; each stored object gets a fresh ``version``."""
         self.remove(collection.id)
+        self.generation += 1
         collection.version = next(_versions)
         self._by_id[collection.id] = collection
         self._by_name[collection.name.lower()] = collection
@@ -75,6 +77,7 @@ class Schema:
     def remove(self, collection_id: str) -> None:
         old = self._by_id.pop(collection_id, None)
         if old is not None:
+            self.generation += 1
             self._by_name.pop(old.name.lower(), None)
 
     def get(self, id_or_name: str) -> Collection | None:

@@ -18,7 +18,7 @@ from backroom.core.context import RequestContext
 from backroom.core.fields.base import Field
 from backroom.core.fields.registry import field_from_json
 from backroom.core.ids import new_collection_id
-from backroom.core.ports import Clock, FileStore, Storage, Transaction, UniqueViolation
+from backroom.core.ports import Clock, FileStore, Peers, Storage, Transaction, UniqueViolation
 from backroom.core.services.collections_import import import_collections
 from backroom.core.services.collections_list import list_collections
 from backroom.core.services.file_writes import FileWrites, has_files
@@ -146,12 +146,19 @@ class CollectionService:
         clock: Clock,
         check_rule: RuleChecker,
         files: FileStore | None = None,
+        peers: Peers | None = None,
     ) -> None:
         self.schema = schema
         self.storage = storage
         self._clock = clock
         self._check_rule = check_rule
         self._files = files
+        self._peers = peers
+
+    async def announce(self) -> None:
+        """After a committed change: return once the other processes have it too."""
+        if self._peers is not None:
+            await self._peers.changed("collections")
 
     def get(self, id_or_name: str) -> Collection:
         c = self.schema.get(id_or_name)
@@ -253,6 +260,7 @@ class CollectionService:
         except UniqueViolation as err:
             raise ValidationError(message, {"indexes": _unique_index_error(c, err)}) from None
         self.schema.put(c)
+        await self.announce()
 
     async def delete(self, ctx: RequestContext, id_or_name: str) -> None:
         require_superuser(ctx)
@@ -269,6 +277,7 @@ class CollectionService:
             await tx.delete_collection(c)
         self.schema.remove(c.id)
         await self._delete_files([(c, "")])
+        await self.announce()
 
     async def _delete_files(self, removed: list[tuple[Collection, str]]) -> None:
         """After the commit: the stored files of deleted records (a whole collection's for

@@ -92,3 +92,4 @@ async def import_collections(
         current.remove(c.id)
     for _, new in changes:
         current.put(new)
+    await service.announce()

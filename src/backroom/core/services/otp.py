@@ -10,7 +10,7 @@ times at once (the row is deleted in the transaction that accepts it), for
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from backroom.core.clock import parse_datetime
@@ -57,6 +57,7 @@ class OtpFlows:
         self._mail = mail
         self._auth = auth
         self._failures: dict[str, int] = {}
+        self.on_failure: Callable[[str], None] | None = None  # tells the other processes
 
     def _collection(self, name: str) -> tuple[Collection, Mapping[str, Any]]:
         c = self._schema.get(name)
@@ -157,9 +158,15 @@ class OtpFlows:
         self._failures.pop(otp_id, None)
         return await self._auth.signed_in(ctx, c, record, "otp")
 
+    def heard_failure(self, otp_id: str) -> None:
+        """A wrong code for ``otp_id`` tried in another process counts here too."""
+        self._failures[otp_id] = self._failures.get(otp_id, 0) + 1
+
     async def _count_failure(self, otps: Collection, otp_id: str) -> None:
         failures = self._failures.get(otp_id, 0) + 1
         self._failures[otp_id] = failures
+        if self.on_failure is not None:
+            self.on_failure(otp_id)
         if failures >= MAX_FAILURES:
             async with self._storage.transaction() as tx:
                 await tx.delete_record(otps, otp_id)

@@ -14,7 +14,7 @@ from backroom.core.appsettings.defaults import (
 )
 from backroom.core.appsettings.validate import check_patch_types, settings_errors
 from backroom.core.context import RequestContext
-from backroom.core.ports import Clock, ParamStore
+from backroom.core.ports import Clock, ParamStore, Peers
 from backroom.core.services.collections import require_superuser
 from backroom.errors import ValidationError
 
@@ -29,11 +29,13 @@ class SettingsService:
     """Holds the current settings; every change is stored first, then seen by the whole app
     at once (``current``) and by each listener."""
 
-    def __init__(self, store: ParamStore, clock: Clock) -> None:
+    def __init__(self, store: ParamStore, clock: Clock, peers: Peers | None = None) -> None:
         self._store = store
         self._clock = clock
+        self._peers = peers
         self._current: dict[str, Any] = default_settings()
         self._listeners: list[Listener] = []
+        self._changes = 0
 
     @property
     def current(self) -> Mapping[str, Any]:
@@ -49,12 +51,18 @@ class SettingsService:
         self._listeners.append(listener)
 
     async def load(self) -> None:
-        """Read the stored settings; what was stored before a key existed gets its default."""
-        stored = await self._store.load_param(SETTINGS_PARAM)
+        """Read the stored settings; what was stored before a key existed gets its default.
+        Read again if this process changed them meanwhile: what was read may predate it."""
+        for _ in range(5):
+            seen = self._changes
+            stored = await self._store.load_param(SETTINGS_PARAM)
+            if self._changes == seen:
+                break
         base = default_settings()
         self._set(merge_settings(base, stored) if isinstance(stored, Mapping) else base)
 
     def _set(self, settings: dict[str, Any]) -> None:
+        self._changes += 1
         self._current = settings
         for listener in self._listeners:
             listener(settings)
@@ -73,6 +81,8 @@ class SettingsService:
         merged = keep_stored_secrets(self._current, merged)
         await self._store.save_param(SETTINGS_PARAM, merged, self._clock.now())
         self._set(merged)
+        if self._peers is not None:
+            await self._peers.changed("settings")
         return public_settings(merged)
 
     def snapshot(self) -> dict[str, Any]:

@@ -44,6 +44,10 @@ def migrate(conn: sqlite3.Connection) -> list[int]:
         if version in done:
             continue
         conn.execute("BEGIN IMMEDIATE")
+        # checked inside the write lock: another process may be migrating the same file
+        if conn.execute("SELECT 1 FROM _migrations WHERE version = ?", (version,)).fetchall():
+            conn.execute("ROLLBACK")
+            continue
         try:
             for sql in statements:
                 conn.execute(sql)

@@ -4,11 +4,17 @@ SQLite in WAL mode lets readers run beside one writer. Backroom keeps exactly on
 connection and hands it out under an asyncio lock, so concurrent requests queue for it
 instead of ever seeing "database is locked"; reads run on a small thread pool, each
 thread with its own connection.
+
+Other processes (the workers of ``serve --workers N``, nodes sharing the data directory) may
+write to the same file. A transaction starts on the event loop without waiting when the file
+is free; when another process is writing, it waits for it on the writer thread (SQLite's busy
+timeout), so this process's event loop runs on meanwhile.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -16,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from backroom.errors import QueryTimeoutError
+from backroom.errors import QueryTimeoutError, UnavailableError
 from backroom.storage.sqlite.driver import sqlite3
 from backroom.storage.sqlite.functions import register
 
@@ -28,13 +34,35 @@ _INLINE_STEP = 1000  # SQLite steps between checks of the inline budget
 _INLINE_BUDGET = 200  # checks: about 200,000 steps, a millisecond or two
 _UNLIMITED = 1 << 62
 _MAX_SLOW = 4096  # statements remembered as too slow to run on the event loop
+_BUSY_MS = 10_000  # how long to wait for another process's write transaction
+
+_SQLITE_BUSY = 5
+
+
+def _busy(err: sqlite3.OperationalError) -> bool:
+    code = getattr(err, "sqlite_errorcode", None)
+    return (code & 0xFF) == _SQLITE_BUSY if code is not None else "locked" in str(err)
+
+
+def _begin(conn: sqlite3.Connection) -> None:
+    conn.execute("BEGIN IMMEDIATE")
+
+
+def _waiting_on_busy(fn: Callable[[sqlite3.Connection], T], conn: sqlite3.Connection) -> T:
+    """Run ``fn`` on the writer with the busy timeout on: off the event loop only."""
+    conn.execute(f"PRAGMA busy_timeout = {_BUSY_MS}")
+    try:
+        return fn(conn)
+    finally:
+        conn.execute("PRAGMA busy_timeout = 0")
+
 
 T = TypeVar("T")
 
 
 def _connect(path: Path, *, synchronous: str) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA busy_timeout = 10000")
+    conn.execute(f"PRAGMA busy_timeout = {_BUSY_MS}")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute(f"PRAGMA synchronous = {synchronous}")
     conn.execute("PRAGMA foreign_keys = ON")
@@ -62,6 +90,8 @@ class SqliteEngine:
         self._writer_conn = _connect(path, synchronous=self._synchronous)
         # Checkpoints run on their own thread, never inside a commit on the event loop.
         self._writer_conn.execute("PRAGMA wal_autocheckpoint = 0")
+        # on the event loop the writer never waits: see ``begin``
+        self._writer_conn.execute("PRAGMA busy_timeout = 0")
         self._stop = threading.Event()
         self._checkpointer = threading.Thread(
             target=self._checkpoint_loop, name="br-sqlite-checkpoint", daemon=True
@@ -148,6 +178,35 @@ class SqliteEngine:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._reader_pool, self._timed, fn)
 
+    async def begin(self) -> None:
+        """Start the write transaction (``BEGIN IMMEDIATE``); the caller holds ``write_lock``.
+
+        On the event loop when no other process is writing, which costs microseconds; else
+        on the writer thread, waiting up to the busy timeout, past which the request is
+        answered 503 rather than left hanging."""
+        conn = self._writer_conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as err:
+            if not _busy(err):
+                raise
+        loop = asyncio.get_running_loop()
+        waiting = loop.run_in_executor(self._writer_pool, _waiting_on_busy, _begin, conn)
+        try:
+            await asyncio.shield(waiting)
+        except asyncio.CancelledError:
+            # the thread finishes BEGIN regardless; undo it before the lock is let go
+            with contextlib.suppress(sqlite3.OperationalError):
+                await waiting
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        except sqlite3.OperationalError as err:
+            if _busy(err):
+                raise UnavailableError("The database is busy; try again.") from None
+            raise
+
     async def on_writer(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn`` on the writer connection; the caller must hold ``write_lock``."""
         loop = asyncio.get_running_loop()
@@ -186,7 +245,7 @@ class SqliteEngine:
 
     def run_sync(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run on the writer connection from synchronous code (start-up, CLI)."""
-        return self._writer_pool.submit(fn, self._writer_conn).result()
+        return self._writer_pool.submit(_waiting_on_busy, fn, self._writer_conn).result()
 
     def close(self) -> None:
         self._stop.set()

@@ -74,7 +74,7 @@ class SqliteTransaction:
 
     Record statements (bounded by a primary key or an index) run on the event loop; schema
     changes, truncation and collection deletion, which can touch every row, run on the writer
-    thread. ``BEGIN IMMEDIATE`` travels with the first statement, so an empty transaction
+    thread. ``BEGIN IMMEDIATE`` comes with the first statement, so an empty transaction
     costs nothing.
     """
 
@@ -83,23 +83,18 @@ class SqliteTransaction:
         self.begun = False
         self.used_thread = False
 
-    def _begin(self, fn: Callable[[sqlite3.Connection], T]) -> Callable[[sqlite3.Connection], T]:
-        if self.begun:
-            return fn
-
-        def first(c: sqlite3.Connection) -> T:
-            c.execute("BEGIN IMMEDIATE")
-            self.begun = True
-            return fn(c)
-
-        return first
-
     async def _on(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        return self._s.engine.write_inline(self._begin(fn))
+        if not self.begun:
+            await self._s.engine.begin()
+            self.begun = True
+        return self._s.engine.write_inline(fn)
 
     async def _on_thread(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        if not self.begun:
+            await self._s.engine.begin()
+            self.begun = True
         self.used_thread = True
-        return await self._s.engine.on_writer(self._begin(fn))
+        return await self._s.engine.on_writer(fn)
 
     async def get_record(self, collection: Collection, record_id: str) -> dict[str, Any] | None:
         stmt = self._s.statements.by_id(collection)
