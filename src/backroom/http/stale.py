@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from backroom.errors import BackroomError
+from backroom.errors import BackroomError, UnavailableError
 from backroom.http.context import app_of
 
 __all__ = ["retry_on_schema_change"]
@@ -25,6 +25,16 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 _ON_A_COLLECTION = "/api/collections/{collection}/"
 _ATTEMPTS = 3  # a retry may race the next change in a quick series of them
+
+
+_CHANGED = "The collection changed while the request ran; send it again."
+
+
+def _replayable(request: Request) -> bool:
+    """A multipart body is streamed to spools as it is read, not kept: it cannot be read
+    twice, so the client is asked to send it again (503) rather than answered 500."""
+    ctype = request.headers.get("content-type", "").lower()
+    return not ctype.startswith("multipart/")
 
 
 def _retrying(endpoint: Endpoint) -> Endpoint:
@@ -40,6 +50,8 @@ def _retrying(endpoint: Endpoint) -> Endpoint:
                 await app.reload_collections()
                 if app.schema.generation == generation:
                     raise
+                if not _replayable(request):
+                    raise UnavailableError(_CHANGED) from None
         return await endpoint(request)
 
     return run
