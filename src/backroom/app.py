@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Mapping
+import signal
+import threading
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
-from backroom.core.auth.oauth2_port import NoAccountNotices, NoRealtimeRedirects, OAuth2Redirects
+from backroom.core.auth.oauth2_port import NoAccountNotices, OAuth2Redirects
 from backroom.core.clock import SystemClock
 from backroom.core.collections.model import Schema
 from backroom.core.collections.system import (
@@ -18,10 +20,12 @@ from backroom.core.collections.system import (
     users_collection,
 )
 from backroom.core.ratelimit import RateLimiter
+from backroom.core.records.changes import ObservedStorage
 from backroom.core.services.access import Access
 from backroom.core.services.auth import AuthService
 from backroom.core.services.auth_mail import AuthMailFlows
 from backroom.core.services.collections import CollectionService
+from backroom.core.services.expander import Expander
 from backroom.core.services.impersonation import Impersonation
 from backroom.core.services.mail import MailService
 from backroom.core.services.oauth2 import OAuth2Service
@@ -33,7 +37,11 @@ from backroom.hashing import Argon2Hasher
 from backroom.http.client_ip import TrustedProxy
 from backroom.mail.smtp import SmtpMailer
 from backroom.oauth2.client import AuthlibOAuth2Client
+from backroom.realtime.audience import Audience
 from backroom.realtime.brokers.memory import InProcessBroker
+from backroom.realtime.clients import ClientRegistry
+from backroom.realtime.hub import RealtimeHub
+from backroom.realtime.oauth2 import RealtimeRedirects
 from backroom.settings import Settings
 from backroom.storage.sqlite.storage import SqliteStorage
 
@@ -48,12 +56,14 @@ class Backroom:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.clock = SystemClock()
-        self.storage = SqliteStorage(
+        self.raw_storage = SqliteStorage(
             settings.data_dir,
             durability=settings.durability,
             readers=settings.readers,
             query_timeout=settings.query_timeout,
         )
+        # every committed record change reaches realtime through this wrapper
+        self.storage = ObservedStorage(self.raw_storage)
         self.hasher = Argon2Hasher()
         self.broker = InProcessBroker()
         self.files = LocalFileStore(settings.data_dir / "storage")
@@ -76,7 +86,7 @@ class Backroom:
             settings.session_max_age,
         )
         self.impersonation = Impersonation(self.schema, self.storage, self.auth)
-        self.app_settings = SettingsService(self.storage, self.clock)
+        self.app_settings = SettingsService(self.raw_storage, self.clock)
         self.app_settings.subscribe(self._apply_settings)
         self.mailer = SmtpMailer(lambda: self.app_settings.section("smtp"))
         self.mail = MailService(self.mailer, self.app_settings, self.schema)
@@ -86,8 +96,19 @@ class Backroom:
         self.otp = OtpFlows(
             self.schema, self.storage, self.hasher, self.clock, self.mail, self.auth
         )
-        # realtime replaces this one; the mailer replaces ``self.oauth2.notices``
-        self.oauth2_redirects: OAuth2Redirects = NoRealtimeRedirects()
+        self.realtime = RealtimeHub(
+            self.schema,
+            self.broker,
+            Audience(self.storage, self.access, Expander(self.schema, self.storage, self.access)),
+            ClientRegistry(
+                settings.realtime_max_clients,
+                settings.realtime_max_clients_per_ip,
+                settings.realtime_queue,
+            ),
+        )
+        self.storage.listen(self.realtime)
+        # the mailer replaces ``self.oauth2.notices``
+        self.oauth2_redirects: OAuth2Redirects = RealtimeRedirects(self.realtime)
         self.oauth2_client = AuthlibOAuth2Client()
         self.oauth2 = OAuth2Service(
             self.schema,
@@ -130,6 +151,7 @@ class Backroom:
                 self.schema.put(c)
 
     async def stop(self) -> None:
+        await self.realtime.close()
         await self.broker.close()
         await self.mail.drain()
         await self.oauth2_client.close()
@@ -139,10 +161,33 @@ class Backroom:
     @asynccontextmanager
     async def lifespan(self, app: Any) -> AsyncIterator[None]:
         await self.start()
+        restore = self._close_streams_on_terminate()
         try:
             yield
         finally:
+            restore()
             await self.stop()
+
+    def _close_streams_on_terminate(self) -> Callable[[], None]:
+        """The server waits for open connections before it shuts the app down, and a
+        realtime stream never ends by itself: on SIGTERM close the streams at once (row G1),
+        then let the server's own handler carry on."""
+        if threading.current_thread() is not threading.main_thread():
+            return lambda: None
+        loop = asyncio.get_running_loop()
+        previous = signal.getsignal(signal.SIGTERM)
+
+        def on_terminate(signum: int, frame: Any) -> None:
+            loop.call_soon_threadsafe(self.realtime.begin_shutdown)
+            if callable(previous):
+                previous(signum, frame)
+
+        signal.signal(signal.SIGTERM, on_terminate)
+
+        def restore() -> None:
+            signal.signal(signal.SIGTERM, previous)
+
+        return restore
 
     def run(self, coro: Any) -> Any:
         """Run a coroutine against this app from synchronous code (the CLI)."""

@@ -32,6 +32,16 @@ class Settings:
     body_limit: int = field(default_factory=lambda: int(_env("body_limit", str(32 << 20))))
     query_timeout: float = field(default_factory=lambda: float(_env("query_timeout", "5")))
     session_max_age: int = field(default_factory=lambda: int(_env("session_max_age", "0")))
+    realtime_idle_timeout: float = field(
+        default_factory=lambda: float(_env("realtime_idle_timeout", "300"))
+    )
+    realtime_max_clients: int = field(
+        default_factory=lambda: int(_env("realtime_max_clients", "10000"))
+    )
+    realtime_max_clients_per_ip: int = field(
+        default_factory=lambda: int(_env("realtime_max_clients_per_ip", "1000"))
+    )
+    realtime_queue: int = field(default_factory=lambda: int(_env("realtime_queue", "1000")))
     origins: tuple[str, ...] = field(
         default_factory=lambda: tuple(
             o.strip() for o in _env("origins", "*").split(",") if o.strip()

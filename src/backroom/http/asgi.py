@@ -22,6 +22,7 @@ from backroom.http.handlers import (
     impersonate,
     oauth2,
     otp,
+    realtime,
     records,
     settings,
 )
@@ -75,6 +76,8 @@ ROUTES = [
         methods=["POST"],
     ),
     Route("/api/oauth2-redirect", oauth2.oauth2_redirect, methods=["GET", "POST"]),
+    Route("/api/realtime", realtime.connect, methods=["GET"]),
+    Route("/api/realtime", realtime.set_subscriptions, methods=["POST"]),
 ]
 
 
