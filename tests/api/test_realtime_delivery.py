@@ -190,7 +190,8 @@ async def test_a_password_change_drops_the_streams_auth_at_once(app: TestApp) ->
     await post(app, app.superuser_token, title="after, public", public=True)
     await settle(app)
     assert titles(as_u) == [("create", "before"), ("create", "after, public")]
-    assert as_u.auth is None and not as_u.closed
+    assert as_u.auth is None
+    assert not as_u.closed
 
 
 async def test_a_deleted_user_loses_the_streams_auth(app: TestApp) -> None:
@@ -204,7 +205,8 @@ async def test_a_deleted_user_loses_the_streams_auth(app: TestApp) -> None:
     await post(app, app.superuser_token, title="ownerless, after")
     await settle(app)
     assert titles(as_u) == [("create", "ownerless, after")]
-    assert as_u.auth is None and not as_u.closed
+    assert as_u.auth is None
+    assert not as_u.closed
 
 
 async def test_other_changes_to_the_subscriber_refresh_what_its_rules_see(app: TestApp) -> None:
@@ -346,7 +348,8 @@ async def test_a_client_that_falls_behind_is_disconnected_and_the_others_are_not
             assert r.status_code == 200
             await settle(app)
             assert len(events(fast)) == 1
-        assert slow.closed and slow.close_reason == "slow"
+        assert slow.closed
+        assert slow.close_reason == "slow"
         assert not fast.closed
 
 
