@@ -182,6 +182,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=5.0)
     parser.add_argument("--duration", type=float, default=5.0)
     parser.add_argument("--saturate", type=ints, default=[20, 50, 100, 200])
+    parser.add_argument("--servers", default="pocketbase,backroom")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {1})
@@ -191,8 +192,9 @@ def main() -> None:
         "| server | subscribers | writes/s | delivered events/s | p50 ms | p99 ms | lost | RSS MB |"
     )
     print("|---|---|---|---|---|---|---|---|")
-    for name, start in (("pocketbase", start_pocketbase), ("backroom", start_backroom)):
-        for r in _measure(start, args):
+    starters = {"pocketbase": start_pocketbase, "backroom": start_backroom}
+    for name in args.servers.split(","):
+        for r in _measure(starters[name], args):
             print(
                 f"| {name} | {r.subscribers} | {r.rate:g} | {r.delivered_per_s:,.0f} | "
                 f"{r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.lost} | {r.rss_mb:.0f} |",

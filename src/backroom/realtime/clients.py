@@ -73,7 +73,8 @@ class RealtimeClient:
             return True
         self._wake.clear()
         try:
-            await asyncio.wait_for(self._wake.wait(), timeout)
+            async with asyncio.timeout(timeout):  # no task per wait, unlike wait_for
+                await self._wake.wait()
         except TimeoutError:
             return False
         return True
