@@ -167,3 +167,29 @@ def test_sigterm_closes_every_stream_and_the_server_exits_promptly(tmp_path: Pat
         began = asyncio.run(main(server))
         assert server.proc.wait(timeout=10) == 0
         assert time.monotonic() - began < 5
+
+
+def test_a_subscriber_that_never_reads_delays_the_exit_by_the_grace_period_at_most(
+    tmp_path: Path,
+) -> None:
+    async def main(server: Server) -> float:
+        async with httpx.AsyncClient(base_url=server.base, timeout=30) as http:
+            await _notes(http, server, [{"name": "pad", "type": "text", "max": 100000}])
+            stuck = await open_stream("127.0.0.1", server.port, pause_reading=True)
+            await _subscribe(http, stuck, "notes/*")
+            for i in range(200):
+                r = await http.post(
+                    "/api/collections/notes/records", json={"t": str(i), "pad": "x" * 50_000}
+                )
+                assert r.status_code == 200
+            began = time.monotonic()
+            server.proc.send_signal(signal.SIGTERM)
+            while server.proc.poll() is None and time.monotonic() - began < 20:
+                await asyncio.sleep(0.1)
+            stuck.close()
+            return time.monotonic() - began
+
+    with backroom_server(tmp_path / "d", realtime_queue="20") as server:
+        waited = asyncio.run(main(server))
+        assert server.proc.wait(timeout=5) == 0
+        assert waited < 12, "ten seconds of grace, then the worker is stopped"

@@ -19,6 +19,8 @@ __all__ = ["main"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+SHUTDOWN_GRACE = 10  # seconds
+
 
 _DIR = click.option(
     "--dir",
@@ -106,6 +108,9 @@ def serve(
         factory=True,
         workers=1,
         log_access=dev,
+        # realtime streams are closed at SIGTERM; a peer that stopped reading could still
+        # hold its connection open, so the worker is stopped after this grace period
+        workers_kill_timeout=SHUTDOWN_GRACE,
     ).serve()
 
 

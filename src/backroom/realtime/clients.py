@@ -42,6 +42,9 @@ class RealtimeClient:
         self._frames: deque[bytes] = deque()
         self._max_queue = max_queue
         self._wake = asyncio.Event()
+        # the stream's task while it is inside a write: a write to a peer that stopped
+        # reading does not end, so closing the client cancels it and drops the connection
+        self.writer: asyncio.Task[object] | None = None
 
     def push(self, frame: bytes) -> None:
         if self.closed:
@@ -58,6 +61,8 @@ class RealtimeClient:
             self.close_reason = reason
             self._frames.clear()
             self._wake.set()
+            if self.writer is not None:
+                self.writer.cancel()
 
     def take(self) -> bytes:
         """Every queued frame, joined: one write for a burst."""
