@@ -35,12 +35,12 @@ GroupKey = tuple[Any, ...]
 
 @dataclass(slots=True)
 class Group:
-    """Subscribers who share a rule context; ``members`` are (client, subscription)."""
+    """Subscribers who share a rule context; ``members`` are (client, message prefix)."""
 
     rule_name: str
     auth: AuthInfo | None
     subscription: Subscription
-    members: list[tuple[Any, Subscription]] = field(default_factory=list)
+    members: list[tuple[Any, bytes]] = field(default_factory=list)
 
     def context(self) -> RequestContext:
         s = self.subscription

@@ -12,7 +12,7 @@ from backroom.core.context import AuthInfo
 from backroom.errors import TooManyRequestsError, UnavailableError
 from backroom.realtime.topics import Subscription
 
-__all__ = ["ClientRegistry", "RealtimeClient", "sse_frame"]
+__all__ = ["ClientRegistry", "RealtimeClient", "sse_frame", "sse_prefix"]
 
 _ALPHABET = string.ascii_letters + string.digits
 
@@ -21,10 +21,13 @@ def _client_id() -> str:
     return "".join(secrets.choice(_ALPHABET) for _ in range(40))
 
 
+def sse_prefix(client_id: str, event: str) -> bytes:
+    """What comes before the data in every message of one client and event name."""
+    return b"".join((b"id:", client_id.encode(), b"\nevent:", event.encode(), b"\ndata:"))
+
+
 def sse_frame(client_id: str, event: str, data: bytes) -> bytes:
-    return b"".join(
-        (b"id:", client_id.encode(), b"\nevent:", event.encode(), b"\ndata:", data, b"\n\n")
-    )
+    return sse_prefix(client_id, event) + data + b"\n\n"
 
 
 class RealtimeClient:
@@ -39,20 +42,22 @@ class RealtimeClient:
         self.subscriptions: dict[str, Subscription] = {}
         self.closed = False
         self.close_reason = ""
-        self._frames: deque[bytes] = deque()
+        # (prefix, data) pairs: one event's data is shared by every client it goes to
+        self._frames: deque[tuple[bytes, bytes]] = deque()
         self._max_queue = max_queue
         self._wake = asyncio.Event()
         # the stream's task while it is inside a write: a write to a peer that stopped
         # reading does not end, so closing the client cancels it and drops the connection
         self.writer: asyncio.Task[object] | None = None
 
-    def push(self, frame: bytes) -> None:
+    def push(self, prefix: bytes, data: bytes) -> None:
+        """Queue one message: ``prefix`` from ``sse_prefix``, then ``data``."""
         if self.closed:
             return
         if len(self._frames) >= self._max_queue:
             self.close("slow")
             return
-        self._frames.append(frame)
+        self._frames.append((prefix, data))
         self._wake.set()
 
     def close(self, reason: str) -> None:
@@ -66,11 +71,11 @@ class RealtimeClient:
 
     def take(self) -> bytes:
         """Every queued frame, joined: one write for a burst."""
-        if len(self._frames) == 1:
-            return self._frames.popleft()
-        out = b"".join(self._frames)
+        parts: list[bytes] = []
+        for prefix, data in self._frames:
+            parts += (prefix, data, b"\n\n")
         self._frames.clear()
-        return out
+        return b"".join(parts)
 
     async def wait(self, timeout: float) -> bool:
         """Wait for frames or the close; False when ``timeout`` passed with neither."""

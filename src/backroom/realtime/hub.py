@@ -20,7 +20,7 @@ from backroom.core.context import AuthInfo
 from backroom.core.ports import Broker
 from backroom.core.records.changes import RecordChange
 from backroom.realtime.audience import Audience, Group, group_key, view_key
-from backroom.realtime.clients import ClientRegistry, RealtimeClient, sse_frame
+from backroom.realtime.clients import ClientRegistry, RealtimeClient, sse_prefix
 from backroom.realtime.topics import Subscription, record_topics
 from backroom.realtime.wire import CHANNEL, WireChange, decode_changes, encode_changes
 from backroom.realtime.wire import token_digest as _digest
@@ -30,7 +30,7 @@ __all__ = ["OAUTH2_TOPIC", "RealtimeHub"]
 log = logging.getLogger("backroom.realtime")
 
 OAUTH2_TOPIC = "@oauth2"
-_Entry = tuple[RealtimeClient, Subscription]
+_Entry = tuple[RealtimeClient, Subscription, bytes]  # with the message prefix
 
 
 class RealtimeHub:
@@ -83,14 +83,15 @@ class RealtimeHub:
                 continue
             sub = Subscription.parse(raw)
             client.subscriptions[raw] = sub
-            self._by_topic.setdefault(sub.topic, {})[(client.id, raw)] = (client, sub)
+            entry = (client, sub, sse_prefix(client.id, raw))
+            self._by_topic.setdefault(sub.topic, {})[(client.id, raw)] = entry
 
     def send_to(self, client_id: str, topic: str, data: bytes, *, once: bool = False) -> bool:
         """Push ``data`` as event ``topic`` to a client subscribed to that exact topic."""
         client = self.clients.get(client_id)
         if client is None or client.closed or topic not in client.subscriptions:
             return False
-        client.push(sse_frame(client.id, topic, data))
+        client.push(sse_prefix(client.id, topic), data)
         if once:
             sub = client.subscriptions.pop(topic)
             entries = self._by_topic.get(sub.topic, {})
@@ -158,14 +159,14 @@ class RealtimeHub:
         groups: dict[tuple[object, ...], Group] = {}
         for rule_name, topics in (("viewRule", view_topics), ("listRule", list_topics)):
             for topic in topics:
-                for client, sub in self._by_topic.get(topic, {}).values():
+                for client, sub, prefix in self._by_topic.get(topic, {}).values():
                     if client.closed:
                         continue
                     key = group_key(rule_name, client.auth, sub)
                     group = groups.get(key)
                     if group is None:
                         group = groups[key] = Group(rule_name, client.auth, sub)
-                    group.members.append((client, sub))
+                    group.members.append((client, prefix))
         if not groups:
             return
         ordered = list(groups.values())
@@ -181,9 +182,9 @@ class RealtimeHub:
                 data = payloads[vkey] = await self._audience.payload(
                     c, record, change.action, group
                 )
-            for client, sub in group.members:
-                client.push(sse_frame(client.id, sub.raw, data))
-                self.delivered += 1
+            for client, prefix in group.members:
+                client.push(prefix, data)
+            self.delivered += len(group.members)
 
     def _refresh_auth(self, c: Collection, change: WireChange) -> None:
         """A subscriber whose record was deleted, or whose tokenKey changed (a password or
