@@ -40,6 +40,7 @@ from backroom.oauth2.client import AuthlibOAuth2Client
 from backroom.realtime.audience import Audience
 from backroom.realtime.brokers.memory import InProcessBroker
 from backroom.realtime.clients import ClientRegistry
+from backroom.realtime.direct import DirectMessages
 from backroom.realtime.hub import RealtimeHub
 from backroom.realtime.oauth2 import RealtimeRedirects
 from backroom.settings import Settings
@@ -108,7 +109,9 @@ class Backroom:
         )
         self.storage.listen(self.realtime)
         # the mailer replaces ``self.oauth2.notices``
-        self.oauth2_redirects: OAuth2Redirects = RealtimeRedirects(self.realtime)
+        self.oauth2_redirects: OAuth2Redirects = RealtimeRedirects(
+            DirectMessages(self.realtime, self.broker)
+        )
         self.oauth2_client = AuthlibOAuth2Client()
         self.oauth2 = OAuth2Service(
             self.schema,
