@@ -394,3 +394,44 @@ async def test_subscriptions_answer_204_404_and_403_like_pocketbase(app: TestApp
     r = await app.client.post("/api/realtime", json={**body, "subscriptions": ["a"] * 1001})
     assert r.status_code == 400
     assert r.json()["data"]["subscriptions"]["code"] == "validation_length_too_long"
+
+
+async def test_cascaded_deletes_and_unlinks_send_their_own_events(app: TestApp) -> None:
+    r = await app.client.patch(
+        "/api/collections/posts", headers=app.su(), json={"listRule": "", "deleteRule": ""}
+    )
+    assert r.status_code == 200
+    posts_id = (await app.client.get("/api/collections/posts", headers=app.su())).json()["id"]
+    r = await app.client.post(
+        "/api/collections",
+        headers=app.su(),
+        json={
+            "name": "comments",
+            "listRule": "",
+            "fields": [
+                {"name": "text", "type": "text"},
+                {
+                    "name": "post",
+                    "type": "relation",
+                    "collectionId": posts_id,
+                    "cascadeDelete": True,
+                    "maxSelect": 1,
+                },
+            ],
+        },
+    )
+    assert r.status_code == 200, r.text
+    parent = await post(app, app.superuser_token, title="parent")
+    r = await app.client.post(
+        "/api/collections/comments/records",
+        headers=app.su(),
+        json={"text": "child", "post": parent["id"]},
+    )
+    assert r.status_code == 200
+    child = r.json()["id"]
+    guest = await subscriber(app, None, "posts/*", "comments/*")
+    r = await app.client.delete(f"/api/collections/posts/records/{parent['id']}")
+    assert r.status_code == 204
+    await settle(app)
+    got = [(name, data["action"], data["record"]["id"]) for name, data in events(guest)]
+    assert got == [("comments/*", "delete", child), ("posts/*", "delete", parent["id"])]
