@@ -435,3 +435,24 @@ async def test_cascaded_deletes_and_unlinks_send_their_own_events(app: TestApp) 
     await settle(app)
     got = [(name, data["action"], data["record"]["id"]) for name, data in events(guest)]
     assert got == [("comments/*", "delete", child), ("posts/*", "delete", parent["id"])]
+
+
+async def test_an_event_that_fails_to_deliver_does_not_stop_the_ones_after_it(
+    app: TestApp, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    audience = app.backroom.realtime._audience
+    real_payload = audience.payload
+
+    async def payload(c: Any, record: dict[str, Any], action: str, group: Any) -> bytes:
+        if record.get("title") == "poison":
+            raise RuntimeError("a broken record")
+        return await real_payload(c, record, action, group)
+
+    monkeypatch.setattr(audience, "payload", payload)
+    _, ut = await user(app, "u@example.com")
+    guest = await subscriber(app, None, "posts/*")
+    for title in ("before", "poison", "after"):
+        await post(app, ut, title=title, public=True)
+    await settle(app)
+    assert titles(guest) == [("create", "before"), ("create", "after")]
+    assert "could not be delivered" in caplog.text
