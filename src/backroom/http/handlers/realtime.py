@@ -40,7 +40,6 @@ class _EventStream(Response):
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         client = self._client
-        interrupted = False
         watcher = asyncio.create_task(_watch_disconnect(receive, client))
         try:
             await send({"type": "http.response.start", "status": 200, "headers": _HEADERS})
@@ -52,21 +51,20 @@ class _EventStream(Response):
             pass  # the connection went away mid-write
         except asyncio.CancelledError:
             task = asyncio.current_task()
-            if not client.closed or task is None:
+            if not client.interrupted or task is None:
                 raise
             task.uncancel()  # our own cancel of a hung write (see ``_write``)
-            interrupted = True
         finally:
             watcher.cancel()
             self._hub.disconnect(client)
-        if not interrupted:  # after a hung write, ending the body would hang the same way
+        if not client.interrupted:  # after a hung write, ending the body would hang the same way
             with contextlib.suppress(Exception):
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 async def _write(send: Any, client: RealtimeClient, data: bytes) -> None:
     """One write; if the client is closed meanwhile (too slow, shutdown) the write is
-    cancelled, and the cancellation ends the request, so the server drops the connection."""
+    cancelled and the stream ends there, leaving the server to drop the connection."""
     client.writer = asyncio.current_task()
     try:
         await send({"type": "http.response.body", "body": data, "more_body": True})
