@@ -193,3 +193,21 @@ def test_a_subscriber_that_never_reads_delays_the_exit_by_the_grace_period_at_mo
         waited = asyncio.run(main(server))
         assert server.proc.wait(timeout=5) == 0
         assert waited < 12, "ten seconds of grace, then the worker is stopped"
+
+
+def test_past_a_thousand_open_streams_the_api_still_answers(tmp_path: Path) -> None:
+    async def main(server: Server) -> None:
+        streams = []
+        for _ in range(12):
+            streams += await asyncio.gather(
+                *(open_stream("127.0.0.1", server.port) for _ in range(100))
+            )
+        assert {s.status for s in streams} == {200}
+        async with httpx.AsyncClient(base_url=server.base, timeout=10) as http:
+            r = await http.get("/api/health")
+            assert r.status_code == 200
+        for s in streams:
+            s.close()
+
+    with backroom_server(tmp_path / "d", realtime_max_clients_per_ip="5000") as server:
+        asyncio.run(asyncio.wait_for(main(server), 60))

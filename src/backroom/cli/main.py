@@ -20,6 +20,7 @@ __all__ = ["main"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 SHUTDOWN_GRACE = 10  # seconds
+_API_IN_FLIGHT = 1024
 
 
 _DIR = click.option(
@@ -108,6 +109,11 @@ def serve(
         factory=True,
         workers=1,
         log_access=dev,
+        # every realtime stream is a request in flight for as long as it is open: leave room
+        # for the most streams a process accepts and for the API calls besides them, or the
+        # server would stop answering once about a thousand streams were open
+        backlog=4096,
+        backpressure=settings.realtime_max_clients + _API_IN_FLIGHT,
         # realtime streams are closed at SIGTERM; a peer that stopped reading could still
         # hold its connection open, so the worker is stopped after this grace period
         workers_kill_timeout=SHUTDOWN_GRACE,

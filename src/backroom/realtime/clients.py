@@ -46,10 +46,6 @@ class RealtimeClient:
         self._frames: deque[tuple[bytes, bytes]] = deque()
         self._max_queue = max_queue
         self._wake = asyncio.Event()
-        # the stream's task while it is inside a write: a write to a peer that stopped
-        # reading does not end, so closing the client cancels it and drops the connection
-        self.writer: asyncio.Task[object] | None = None
-        self.interrupted = False
 
     def push(self, prefix: bytes, data: bytes) -> None:
         """Queue one message: ``prefix`` from ``sse_prefix``, then ``data``."""
@@ -67,9 +63,6 @@ class RealtimeClient:
             self.close_reason = reason
             self._frames.clear()
             self._wake.set()
-            if self.writer is not None:
-                self.interrupted = True
-                self.writer.cancel()
 
     def take(self) -> bytes:
         """Every queued frame, joined: one write for a burst."""
