@@ -24,7 +24,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
-unit: $(STAMP)
+# the official PocketBase JS SDK, for the tests that drive Backroom with it
+JS_DEPS := tests/js/node_modules/.installed
+$(JS_DEPS): tests/js/package.json
+	cd tests/js && npm install --no-audit --no-fund --loglevel=error
+	touch $(JS_DEPS)
+
+unit: $(STAMP) $(JS_DEPS)
 	$(VENV)/bin/pytest -q -n 2
 
 test: lint typecheck unit
@@ -46,4 +52,4 @@ sqlmap: $(STAMP)
 	cd bench && $(abspath $(PY)) sqlmap_scan.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache tests/js/node_modules

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Mapping
+import signal
+import threading
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
-from backroom.core.auth.oauth2_port import NoRealtimeRedirects, OAuth2Redirects
+from backroom.core.auth.oauth2_port import OAuth2Redirects
 from backroom.core.clock import SystemClock
 from backroom.core.collections.codec import collection_to_json
 from backroom.core.collections.model import Collection, Schema
@@ -21,11 +23,13 @@ from backroom.core.collections.system import (
     users_collection,
 )
 from backroom.core.ratelimit import RateLimiter
+from backroom.core.records.changes import ObservedStorage
 from backroom.core.services.access import Access
 from backroom.core.services.auth import AuthService
 from backroom.core.services.auth_mail import AuthMailFlows
 from backroom.core.services.auth_origins import AuthOrigins
 from backroom.core.services.collections import CollectionService
+from backroom.core.services.expander import Expander
 from backroom.core.services.expired_sign_ins import PURGE_INTERVAL, ExpiredSignIns
 from backroom.core.services.files import FileService
 from backroom.core.services.impersonation import Impersonation
@@ -48,7 +52,12 @@ from backroom.mail.smtp import SmtpMailer
 from backroom.oauth2.client import AuthlibOAuth2Client
 from backroom.peers import BrokerPeers
 from backroom.periodic import PeriodicTask
+from backroom.realtime.audience import Audience
 from backroom.realtime.brokers import make_broker
+from backroom.realtime.clients import ClientRegistry
+from backroom.realtime.direct import DirectMessages
+from backroom.realtime.hub import RealtimeHub
+from backroom.realtime.oauth2 import RealtimeRedirects
 from backroom.settings import Settings
 from backroom.storage.sqlite.storage import SqliteStorage
 
@@ -63,12 +72,14 @@ class Backroom:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.clock = SystemClock()
-        self.storage = SqliteStorage(
+        self.raw_storage = SqliteStorage(
             settings.data_dir,
             durability=settings.durability,
             readers=settings.readers,
             query_timeout=settings.query_timeout,
         )
+        # every committed record change reaches realtime through this wrapper
+        self.storage = ObservedStorage(self.raw_storage)
         self.hasher = Argon2Hasher()
         self.broker = make_broker(settings)
         self.peers = BrokerPeers(self.broker)
@@ -110,7 +121,7 @@ class Backroom:
             mfa=self.mfa,
         )
         self.impersonation = Impersonation(self.schema, self.storage, self.auth)
-        self.app_settings = SettingsService(self.storage, self.clock, self.peers)
+        self.app_settings = SettingsService(self.raw_storage, self.clock, self.peers)
         self.app_settings.subscribe(self._apply_settings)
         # the S3 test makes one attempt: a superuser is waiting for the verdict
         self.s3_check = S3Check(
@@ -130,8 +141,20 @@ class Backroom:
             self.schema, self.storage, self.hasher, self.clock, self.mail, self.auth
         )
         self.failures = SharedFailures(self.broker, self.peers.node, self.limiter, self.otp)
-        # realtime replaces this one
-        self.oauth2_redirects: OAuth2Redirects = NoRealtimeRedirects()
+        self.realtime = RealtimeHub(
+            self.schema,
+            self.broker,
+            Audience(self.storage, self.access, Expander(self.schema, self.storage, self.access)),
+            ClientRegistry(
+                settings.realtime_max_clients,
+                settings.realtime_max_clients_per_ip,
+                settings.realtime_queue,
+            ),
+        )
+        self.storage.listen(self.realtime)
+        self.oauth2_redirects: OAuth2Redirects = RealtimeRedirects(
+            DirectMessages(self.realtime, self.broker)
+        )
         self.oauth2_client = AuthlibOAuth2Client()
         self.oauth2 = OAuth2Service(
             self.schema,
@@ -219,6 +242,7 @@ class Backroom:
                 self.schema.put(c)
 
     async def stop(self) -> None:
+        await self.realtime.close()
         await self.purge_task.stop()
         await self.peers.close()
         await self.broker.close()
@@ -232,10 +256,33 @@ class Backroom:
     @asynccontextmanager
     async def lifespan(self, app: Any) -> AsyncIterator[None]:
         await self.start()
+        restore = self._close_streams_on_terminate()
         try:
             yield
         finally:
+            restore()
             await self.stop()
+
+    def _close_streams_on_terminate(self) -> Callable[[], None]:
+        """The server waits for open connections before it shuts the app down, and a
+        realtime stream never ends by itself: on SIGTERM close the streams at once (row G1),
+        then let the server's own handler carry on."""
+        if threading.current_thread() is not threading.main_thread():
+            return lambda: None
+        loop = asyncio.get_running_loop()
+        previous = signal.getsignal(signal.SIGTERM)
+
+        def on_terminate(signum: int, frame: Any) -> None:
+            loop.call_soon_threadsafe(self.realtime.begin_shutdown)
+            if callable(previous):
+                previous(signum, frame)
+
+        signal.signal(signal.SIGTERM, on_terminate)
+
+        def restore() -> None:
+            signal.signal(signal.SIGTERM, previous)
+
+        return restore
 
     def run(self, coro: Any) -> Any:
         """Run a coroutine against this app from synchronous code (the CLI)."""

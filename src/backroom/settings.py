@@ -49,6 +49,16 @@ class Settings:
     redis_url: str = field(default_factory=lambda: _env("redis_url", ""))
     redis_channel: str = field(default_factory=lambda: _env("redis_channel", "backroom"))
     broker_socket: str = field(default_factory=lambda: _env("broker_socket", ""))
+    realtime_idle_timeout: float = field(
+        default_factory=lambda: float(_env("realtime_idle_timeout", "300"))
+    )
+    realtime_max_clients: int = field(
+        default_factory=lambda: int(_env("realtime_max_clients", "10000"))
+    )
+    realtime_max_clients_per_ip: int = field(
+        default_factory=lambda: int(_env("realtime_max_clients_per_ip", "1000"))
+    )
+    realtime_queue: int = field(default_factory=lambda: int(_env("realtime_queue", "1000")))
     origins: tuple[str, ...] = field(
         default_factory=lambda: tuple(
             o.strip() for o in _env("origins", "*").split(",") if o.strip()

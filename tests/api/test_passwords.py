@@ -239,7 +239,7 @@ async def test_system_fields_cannot_be_set_by_the_owner(
 async def test_the_new_password_is_hashed_before_the_write_lock(
     app: TestApp, user: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    lock = app.backroom.storage.engine.write_lock
+    lock = app.backroom.raw_storage.engine.write_lock
     held: list[bool] = []
     real_hash, real_verify = app.backroom.hasher.hash, app.backroom.hasher.verify
 

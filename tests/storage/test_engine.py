@@ -38,7 +38,7 @@ async def test_the_log_starts_over_under_steady_writes(tmp_path: Path) -> None:
     restart the log; the writer finishes one every 1,000 commits so the log stays short."""
     data = tmp_path / "br_data"
     async with running_app(data) as app:
-        engine = app.backroom.storage.engine
+        engine = app.backroom.raw_storage.engine
         engine._stop.set()  # no background checkpoints: only the writer's own
         engine._checkpointer.join()
         await app.login()

@@ -13,7 +13,7 @@ async def test_it_sees_the_transactions_own_writes_and_matches_every_field(
     tmp_path: Path,
 ) -> None:
     async with running_app(tmp_path / "br_data") as app:
-        storage = app.backroom.storage
+        storage = app.backroom.raw_storage
         origins = app.backroom.schema.get("_authOrigins")
         assert origins is not None
         now = "2026-01-01 00:00:00.000Z"

@@ -51,7 +51,7 @@ async def test_a_settings_reload_that_read_before_a_local_change_does_not_undo_i
 ) -> None:
     async with running_app(tmp_path / "data") as app:
         await app.login()
-        storage = app.backroom.storage
+        storage = app.backroom.raw_storage
         real_load = storage.load_param
         read_done = asyncio.Event()
         go_on = asyncio.Event()

@@ -21,6 +21,9 @@ __all__ = ["main"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+SHUTDOWN_GRACE = 10  # seconds
+_API_IN_FLIGHT = 1024
+
 
 _DIR = click.option(
     "--dir",
@@ -144,6 +147,14 @@ def serve(
             workers=n_workers,
             respawn_failed_workers=True,
             log_access=dev,
+            # every realtime stream is a request in flight for as long as it is open: leave
+            # room for the most streams a process accepts and for the API calls besides them,
+            # or the server would stop answering once about a thousand streams were open
+            backlog=4096,
+            backpressure=settings.realtime_max_clients + _API_IN_FLIGHT,
+            # realtime streams are closed at SIGTERM; a peer that stopped reading could still
+            # hold its connection open, so the worker is stopped after this grace period
+            workers_kill_timeout=SHUTDOWN_GRACE,
         ).serve()
     finally:
         if hub is not None:

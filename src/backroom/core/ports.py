@@ -121,6 +121,17 @@ class Storage(Protocol):
         """The first record whose ``field`` equals ``value`` exactly."""
         ...
 
+    async def snapshot_matches(
+        self,
+        collection: Collection,
+        record: Mapping[str, Any],
+        checks: Sequence[tuple[Sequence[Any], Mapping[str, Any]]],
+    ) -> list[bool]:
+        """For each check (filter plans ANDed, their bind values): whether ``record``, with
+        the values given rather than the stored ones (it may be deleted by now), passes.
+        Relations and other collections are read as they are stored."""
+        ...
+
     async def close(self) -> None: ...
 
 

@@ -23,6 +23,7 @@ from backroom.http.handlers import (
     impersonate,
     oauth2,
     otp,
+    realtime,
     records,
     settings,
 )
@@ -79,6 +80,8 @@ ROUTES = [
     ),
     Route("/api/oauth2-redirect", oauth2.oauth2_redirect, methods=["GET", "POST"]),
     *files.ROUTES,
+    Route("/api/realtime", realtime.connect, methods=["GET"]),
+    Route("/api/realtime", realtime.set_subscriptions, methods=["POST"]),
 ]
 
 

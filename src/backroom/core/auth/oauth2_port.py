@@ -15,7 +15,6 @@ from backroom.core.context import RequestContext
 __all__ = [
     "AccountNotices",
     "NoAccountNotices",
-    "NoRealtimeRedirects",
     "OAuth2Client",
     "OAuth2Redirects",
     "OAuth2TokenError",
@@ -58,13 +57,6 @@ class OAuth2Redirects(Protocol):
         subscribed to ``@oauth2`` under ``client_id`` and end that subscription; False
         when there is no such client."""
         ...
-
-
-class NoRealtimeRedirects:
-    """Until realtime exists no client can wait for a redirect, so every one fails."""
-
-    async def deliver(self, client_id: str, message: Mapping[str, str]) -> bool:
-        return False
 
 
 class AccountNotices(Protocol):

@@ -17,7 +17,13 @@ from backroom.core.collections.indexes import parse_index
 from backroom.core.collections.model import Collection
 from backroom.core.fields.base import ColumnKind, Field
 
-__all__ = ["collection_table", "create_statements", "drop_statements", "schema_change_statements"]
+__all__ = [
+    "collection_table",
+    "column_type",
+    "create_statements",
+    "drop_statements",
+    "schema_change_statements",
+]
 
 _TYPES: dict[ColumnKind, Any] = {
     ColumnKind.TEXT: sa.Text(),
@@ -33,6 +39,11 @@ def _literal(kind: ColumnKind, value: Any) -> Any:
     if kind is ColumnKind.NUMBER:
         return sa.text(str(int(value) if float(value).is_integer() else float(value)))
     return str(value)
+
+
+def column_type(f: Field) -> Any:
+    """The SQL type of the field's column."""
+    return sa.Text() if f.name == "id" else _TYPES[f.column.kind]
 
 
 def _column(f: Field) -> sa.Column[Any]:

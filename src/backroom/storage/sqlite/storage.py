@@ -21,6 +21,7 @@ from backroom.storage.sql import ddl
 from backroom.storage.sql.compiled import CompiledSQL, StatementCache
 from backroom.storage.sql.records import RecordStatements, decode_row, encode_record
 from backroom.storage.sql.select import SelectBuilder
+from backroom.storage.sql.snapshot import SnapshotChecks
 from backroom.storage.sqlite.driver import sqlite3
 from backroom.storage.sqlite.engine import SqliteEngine
 
@@ -230,6 +231,7 @@ class SqliteStorage:
         self.cache = StatementCache(self.dialect)
         self.statements = RecordStatements(self.cache)
         self.selects = SelectBuilder(self.cache)
+        self.snapshots = SnapshotChecks(self.cache)
         self.engine.run_sync(migrate)
 
     @asynccontextmanager
@@ -306,6 +308,28 @@ class SqliteStorage:
         params = stmt.params({"value": value})
         row = await self.engine.read(lambda c: _first(c.execute(stmt.sql, params)))
         return None if row is None else decode_row(collection, row)
+
+    async def snapshot_matches(
+        self,
+        collection: Collection,
+        record: Mapping[str, Any],
+        checks: Sequence[tuple[Sequence[Any], Mapping[str, Any]]],
+    ) -> list[bool]:
+        work = [
+            (
+                self.snapshots.statement(collection, plans),
+                self.snapshots.params(collection, record, bind),
+            )
+            for plans, bind in checks
+        ]
+
+        def run(c: sqlite3.Connection) -> list[bool]:
+            return [_first(c.execute(stmt.sql, stmt.params(p))) is not None for stmt, p in work]
+
+        if not work:
+            return []
+        # one row in, joins along relations: usually cheaper than a hop to a reader thread
+        return await self.engine.read_adaptive(run, work[0][0].sql)
 
     async def load_param(self, key: str) -> Any:
         row = await self.engine.read(
