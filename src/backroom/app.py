@@ -56,6 +56,7 @@ from backroom.realtime.audience import Audience
 from backroom.realtime.brokers import make_broker
 from backroom.realtime.clients import ClientRegistry
 from backroom.realtime.direct import DirectMessages
+from backroom.realtime.forward import RemoteSubscriptions
 from backroom.realtime.hub import RealtimeHub
 from backroom.realtime.oauth2 import RealtimeRedirects
 from backroom.settings import Settings
@@ -152,6 +153,9 @@ class Backroom:
             ),
         )
         self.storage.listen(self.realtime)
+        self.remote_subscriptions = RemoteSubscriptions(
+            self.realtime, self.broker, self.auth.authenticate
+        )
         self.oauth2_redirects: OAuth2Redirects = RealtimeRedirects(
             DirectMessages(self.realtime, self.broker)
         )

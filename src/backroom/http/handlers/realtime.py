@@ -12,8 +12,9 @@ from starlette.responses import Response
 from backroom.errors import BadRequestError, ErrorDetail, ForbiddenError, NotFoundError
 from backroom.http.body import read_body
 from backroom.http.client_ip import client_ip
-from backroom.http.context import app_of, scope_auth
+from backroom.http.context import app_of, bearer_token, scope_auth
 from backroom.realtime.clients import RealtimeClient, sse_frame
+from backroom.realtime.forward import FORBIDDEN, SUBSCRIBED, same_auth
 from backroom.realtime.hub import RealtimeHub
 
 __all__ = ["connect", "set_subscriptions"]
@@ -123,13 +124,24 @@ async def set_subscriptions(request: Request) -> Response:
     app = app_of(request)
     client_id, subscriptions = _form(await read_body(request, limit=4 << 20))
     client = app.realtime.clients.get(client_id)
-    if client is None or client.closed:
-        raise NotFoundError("Missing or invalid client id.")
+    if client is None:
+        # the stream may be held by another worker or node: it applies them there
+        status = await app.remote_subscriptions.subscribe(
+            client_id, bearer_token(request), list(subscriptions)
+        )
+        if status == FORBIDDEN:
+            raise ForbiddenError(_OTHER_AUTH)
+        if status != SUBSCRIBED:
+            raise NotFoundError(_NO_CLIENT)
+        return Response(status_code=204)
+    if client.closed:
+        raise NotFoundError(_NO_CLIENT)
     auth = await scope_auth(app, request.scope)
-    old = client.auth
-    if old is not None and (
-        auth is None or (auth.collection_id, auth.id) != (old.collection_id, old.id)
-    ):
-        raise ForbiddenError("The current and the previous request authorization don't match.")
+    if not same_auth(client.auth, auth):
+        raise ForbiddenError(_OTHER_AUTH)
     app.realtime.subscribe(client, auth, subscriptions)
     return Response(status_code=204)
+
+
+_NO_CLIENT = "Missing or invalid client id."
+_OTHER_AUTH = "The current and the previous request authorization don't match."
