@@ -40,12 +40,14 @@ bench: $(STAMP)
 	$(PY) bench/rules.py
 	$(PY) bench/auth.py
 	$(PY) bench/files.py
+	$(PY) bench/realtime.py
 
 soak: $(STAMP)
 	$(PY) bench/run.py --duration 60 --repeat 1 --no-write
 	$(PY) bench/rules.py --duration 60 --repeat 1 --no-write
 	$(PY) bench/auth.py --duration 60 --repeat 1 --no-write
 	$(PY) bench/files.py --duration 60 --repeat 1 --no-write
+	$(PY) bench/realtime.py --subscribers 1000 --duration 60 --saturate 50,100
 
 sqlmap: $(STAMP)
 	$(PY) -m pip install -q sqlmap
