@@ -183,8 +183,13 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=5.0)
     parser.add_argument("--saturate", type=ints, default=[20, 50, 100, 200])
     parser.add_argument("--servers", default="pocketbase,backroom")
+    parser.add_argument(
+        "--both-cores",
+        action="store_true",
+        help="servers on every core (Backroom with --workers 2), the client unpinned",
+    )
     args = parser.parse_args()
-    if hasattr(os, "sched_setaffinity"):
+    if hasattr(os, "sched_setaffinity") and not args.both_cores:
         os.sched_setaffinity(0, {1})
     # one address holds every stream of this client: let Backroom take them all
     os.environ["BACKROOM_REALTIME_MAX_CLIENTS_PER_IP"] = "100000"
@@ -192,7 +197,13 @@ def main() -> None:
         "| server | subscribers | writes/s | delivered events/s | p50 ms | p99 ms | lost | RSS MB |"
     )
     print("|---|---|---|---|---|---|---|---|")
-    starters = {"pocketbase": start_pocketbase, "backroom": start_backroom}
+    if args.both_cores:
+        starters = {
+            "pocketbase": lambda work, _core: start_pocketbase(work, None),
+            "backroom": lambda work, _core: start_backroom(work, None, workers=2),
+        }
+    else:
+        starters = {"pocketbase": start_pocketbase, "backroom": start_backroom}
     for name in args.servers.split(","):
         for r in _measure(starters[name], args):
             print(

@@ -41,8 +41,11 @@ class Server:
             self.proc.wait()
 
 
-def _pinned(cmd: list[str], core: int) -> list[str]:
-    return ["taskset", "-c", str(core), *cmd] if shutil.which("taskset") else cmd
+def _pinned(cmd: list[str], core: int | None) -> list[str]:
+    """``cmd`` on one core; ``None`` leaves it every core."""
+    if core is None or not shutil.which("taskset"):
+        return cmd
+    return ["taskset", "-c", str(core), *cmd]
 
 
 def _wait(base: str, proc: subprocess.Popen[bytes]) -> None:
@@ -59,7 +62,7 @@ def _wait(base: str, proc: subprocess.Popen[bytes]) -> None:
     raise RuntimeError(f"server at {base} did not start")
 
 
-def start_backroom(work: Path, core: int) -> Server:
+def start_backroom(work: Path, core: int | None, workers: int = 1) -> Server:
     data = work / "br_data"
     exe = str(BIN / "backroom")
     subprocess.run(
@@ -68,14 +71,15 @@ def start_backroom(work: Path, core: int) -> Server:
         capture_output=True,
     )
     port = free_port()
-    cmd = _pinned([exe, "serve", "--http", f"127.0.0.1:{port}", "--dir", str(data)], core)
+    serve = [exe, "serve", "--http", f"127.0.0.1:{port}", "--dir", str(data)]
+    cmd = _pinned([*serve, "--workers", str(workers)], core)
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     _wait(base, proc)
     return Server("backroom", base, proc)
 
 
-def start_pocketbase(work: Path, core: int) -> Server:
+def start_pocketbase(work: Path, core: int | None) -> Server:
     exe = str(BIN / "pocketbase")
     flags = ["--dir", str(work / "pb_data"), "--migrationsDir", str(work / "pb_migrations")]
     subprocess.run(
