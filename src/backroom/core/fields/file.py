@@ -79,24 +79,8 @@ class FileField(MultiValueField):
             errors["thumbs"] = thumbs
         return errors
 
-    def normalize(self, raw: Any) -> Any:
-        items = _names(raw)
-        if self.is_multiple:
-            return items
-        return items[-1] if items else ""
-
-    def apply_modifier(self, current: Any, modifier: str, raw: Any) -> Any:
-        items = self.values_of(current)
-        given = _names(raw)
-        if modifier == "+":
-            items = items + [v for v in given if v not in items]
-        elif modifier == "^":
-            items = [v for v in given if v not in items] + items
-        elif modifier == "-":
-            items = [v for v in items if v not in given]
-        if self.is_multiple:
-            return items
-        return items[-1] if items else ""
+    def given(self, raw: Any) -> list[str]:
+        return _names(raw)
 
     def validate(self, value: Any, ctx: FieldContext) -> ErrorDetail | None:
         values = self.values_of(value)

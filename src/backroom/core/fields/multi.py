@@ -31,8 +31,12 @@ class MultiValueField(Field):
     def zero(self) -> Any:
         return [] if self.is_multiple else ""
 
+    def given(self, raw: Any) -> list[str]:
+        """The values a request sends, unique and in order."""
+        return as_list(raw)
+
     def normalize(self, raw: Any) -> Any:
-        items = as_list(raw)
+        items = self.given(raw)
         if self.is_multiple:
             return items
         return items[-1] if items else ""
@@ -77,7 +81,7 @@ class MultiValueField(Field):
 
     def apply_modifier(self, current: Any, modifier: str, raw: Any) -> Any:
         items = self.values_of(current)
-        given = as_list(raw)
+        given = self.given(raw)
         if modifier == "+":
             items = items + [v for v in given if v not in items]
         elif modifier == "^":
