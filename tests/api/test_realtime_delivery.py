@@ -353,6 +353,23 @@ async def test_a_client_that_falls_behind_is_disconnected_and_the_others_are_not
         assert not fast.closed
 
 
+async def test_only_a_stream_that_sent_nothing_for_the_idle_timeout_is_closed() -> None:
+    busy, quiet = RealtimeClient("127.0.0.1", 10), RealtimeClient("127.0.0.1", 10)
+    busy.close_when_idle(0.5)
+    quiet.close_when_idle(0.5)
+    waiting = asyncio.create_task(quiet.wait())
+    for _ in range(20):  # a message every 50 ms, for twice the timeout
+        await asyncio.sleep(0.05)
+        busy.push(b"p", b"d")
+        await busy.wait()
+        assert busy.take() == b"pd\n\n"
+    assert not busy.closed
+    assert quiet.closed
+    assert quiet.close_reason == "idle"
+    await asyncio.wait_for(waiting, 1)  # the closed stream's writer was woken
+    busy.close("gone")
+
+
 async def test_the_oauth2_redirect_reaches_the_waiting_client_once(app: TestApp) -> None:
     tab = await subscriber(app, None, "@oauth2")
     other = await subscriber(app, None, "posts/*")

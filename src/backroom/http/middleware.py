@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections.abc import MutableMapping, Sequence
 from typing import Any
 
-__all__ = ["EMBEDDABLE", "HeadersMiddleware"]
+__all__ = ["EMBEDDABLE", "SERVER_SEND", "HeadersMiddleware"]
 
 EMBEDDABLE = "backroom.embeddable"  # scope flag set by a handler: no X-Frame-Options
+# the server's own ``send``, for a long stream's body messages once its start is sent: the
+# middlewares look only at the start, and each layer costs a call per realtime message
+SERVER_SEND = "backroom.server_send"
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -53,6 +56,7 @@ class HeadersMiddleware:
             await self.app(scope, receive, send)
             return
         allowed = self._allow_origin(_header(scope, b"origin"))
+        scope[SERVER_SEND] = send
         if scope["method"] == "OPTIONS":
             await self._preflight(scope, allowed, send)
             return

@@ -45,7 +45,11 @@ class RealtimeClient:
         # (prefix, data) pairs: one event's data is shared by every client it goes to
         self._frames: deque[tuple[bytes, bytes]] = deque()
         self._max_queue = max_queue
-        self._wake = asyncio.Event()
+        # the stream's writer waits on a bare future: this is paid per message per client
+        self._waiter: asyncio.Future[None] | None = None
+        self._idle_timer: asyncio.TimerHandle | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._last_sent = 0.0
 
     def push(self, prefix: bytes, data: bytes) -> None:
         """Queue one message: ``prefix`` from ``sse_prefix``, then ``data``."""
@@ -55,14 +59,21 @@ class RealtimeClient:
             self.close("slow")
             return
         self._frames.append((prefix, data))
-        self._wake.set()
+        self._wake()
 
     def close(self, reason: str) -> None:
         if not self.closed:
             self.closed = True
             self.close_reason = reason
             self._frames.clear()
-            self._wake.set()
+            if self._idle_timer is not None:
+                self._idle_timer.cancel()
+            self._wake()
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     def take(self) -> bytes:
         """Every queued frame, joined: one write for a burst."""
@@ -70,19 +81,36 @@ class RealtimeClient:
         for prefix, data in self._frames:
             parts += (prefix, data, b"\n\n")
         self._frames.clear()
+        if self._loop is not None:
+            self._last_sent = self._loop.time()
         return b"".join(parts)
 
-    async def wait(self, timeout: float) -> bool:
-        """Wait for frames or the close; False when ``timeout`` passed with neither."""
+    def close_when_idle(self, timeout: float) -> None:
+        """Close the stream once it has sent nothing for ``timeout`` seconds. One timer per
+        client, moved on only when it fires: sending a message costs no timer work."""
+        loop = self._loop = asyncio.get_running_loop()
+        self._last_sent = loop.time()
+
+        def check() -> None:
+            due = self._last_sent + timeout
+            if self.closed:
+                return
+            if loop.time() >= due:
+                self.close("idle")
+            else:
+                self._idle_timer = loop.call_at(due, check)
+
+        self._idle_timer = loop.call_at(self._last_sent + timeout, check)
+
+    async def wait(self) -> None:
+        """Wait until there are frames to send or the client is closed."""
         if self._frames or self.closed:
-            return True
-        self._wake.clear()
+            return
+        self._waiter = asyncio.get_running_loop().create_future()
         try:
-            async with asyncio.timeout(timeout):  # no task per wait, unlike wait_for
-                await self._wake.wait()
-        except TimeoutError:
-            return False
-        return True
+            await self._waiter
+        finally:
+            self._waiter = None
 
 
 class ClientRegistry:

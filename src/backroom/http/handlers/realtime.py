@@ -13,6 +13,7 @@ from backroom.errors import BadRequestError, ErrorDetail, ForbiddenError, NotFou
 from backroom.http.body import read_body
 from backroom.http.client_ip import client_ip
 from backroom.http.context import app_of, bearer_token, scope_auth
+from backroom.http.middleware import SERVER_SEND
 from backroom.realtime.clients import RealtimeClient, sse_frame
 from backroom.realtime.forward import FORBIDDEN, SUBSCRIBED, same_auth
 from backroom.realtime.hub import RealtimeHub
@@ -44,9 +45,14 @@ class _EventStream(Response):
         watcher = asyncio.create_task(_watch_disconnect(receive, client))
         try:
             await send({"type": "http.response.start", "status": 200, "headers": _HEADERS})
+            send = scope.get(SERVER_SEND, send)
             hello = b'{"clientId":"' + client.id.encode() + b'"}'
             await _write(send, sse_frame(client.id, "PB_CONNECT", hello))
-            while await client.wait(self._idle) and not client.closed:
+            client.close_when_idle(self._idle)
+            while True:
+                await client.wait()
+                if client.closed:
+                    break
                 # a write to a peer that stopped reading waits for it; meanwhile the client
                 # is closed as too slow and its queue dropped, so it holds no more memory
                 await _write(send, client.take())
