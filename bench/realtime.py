@@ -11,6 +11,8 @@ subscriber, events lost (expected minus received, two seconds after the last wri
 the server's resident memory. Then, with the most subscribers, the writer's rate climbs
 through ``--saturate`` until fewer than 95% of the events arrive or p99 passes one second:
 the highest delivered rate before that is the saturation point. Rate limits are off on both.
+The subscribers are read by ``listener.py`` on uvloop, the cheapest reading Python offers, so
+that on two shared cores (``--both-cores``) the client leaves the servers as much as it can.
 """
 
 from __future__ import annotations
@@ -25,13 +27,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import uvloop
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from backroom.testing.sse import SseStream, open_stream
+from listener import listen
 from servers import EMAIL, PASSWORD, Server, start_backroom, start_pocketbase
-
-_MARK = b'"title":"'
 
 
 @dataclass
@@ -85,34 +86,25 @@ async def _prepare(server: Server) -> None:
         r.raise_for_status()
 
 
-async def _reader(stream: SseStream, arrivals: list[tuple[int, float]]) -> None:
-    while (event := await stream.next()) is not None:
-        raw = event.data.encode()
-        at = raw.find(_MARK)
-        if at >= 0:
-            start = at + len(_MARK)
-            arrivals.append((int(raw[start : raw.index(b'"', start)]), time.monotonic()))
-
-
 async def _run(server: Server, port: int, subscribers: int, rate: float, duration: float) -> Result:
+    arrivals: list[tuple[int, float]] = []
     streams = []
     for start in range(0, subscribers, 200):
         count = min(200, subscribers - start)
-        streams += await asyncio.gather(*(open_stream("127.0.0.1", port) for _ in range(count)))
+        opening = (listen("127.0.0.1", port, arrivals) for _ in range(count))
+        streams += await asyncio.gather(*opening)
     async with httpx.AsyncClient(base_url=server.base, timeout=60) as client:
         for start in range(0, subscribers, 200):
             answers = await asyncio.gather(
                 *(
                     client.post(
                         "/api/realtime",
-                        json={"clientId": s.client_id, "subscriptions": ["posts/*"]},
+                        json={"clientId": s.client_id.result(), "subscriptions": ["posts/*"]},
                     )
                     for s in streams[start : start + 200]
                 )
             )
             assert all(a.status_code == 204 for a in answers)
-        arrivals: list[tuple[int, float]] = []
-        readers = [asyncio.create_task(_reader(s, arrivals)) for s in streams]
         sent: dict[int, float] = {}
         began = time.monotonic()
         writes = int(rate * duration)
@@ -130,8 +122,6 @@ async def _run(server: Server, port: int, subscribers: int, rate: float, duratio
         await asyncio.sleep(2)
         elapsed = time.monotonic() - began
         rss = _rss_mb(server.proc.pid)
-    for task in readers:
-        task.cancel()
     for s in streams:
         s.close()
     latencies = sorted(at - sent[seq] for seq, at in arrivals if seq in sent)
@@ -161,10 +151,10 @@ def _measure(start: object, args: argparse.Namespace) -> list[Result]:
             port = int(server.base.rsplit(":", 1)[1])
             asyncio.run(_prepare(server))
             for n in args.subscribers:
-                results.append(asyncio.run(_run(server, port, n, args.rate, args.duration)))
+                results.append(uvloop.run(_run(server, port, n, args.rate, args.duration)))
             top = max(args.subscribers)
             for rate in args.saturate:
-                r = asyncio.run(_run(server, port, top, rate, args.duration))
+                r = uvloop.run(_run(server, port, top, rate, args.duration))
                 results.append(r)
                 if r.lost > 0.05 * rate * args.duration * top or r.p99_ms > 1000:
                     break
