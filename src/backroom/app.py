@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import threading
@@ -153,6 +154,7 @@ class Backroom:
             ),
         )
         self.storage.listen(self.realtime)
+        self.draining = False  # set at SIGTERM: /api/health answers 503 from then on
         self.remote_subscriptions = RemoteSubscriptions(
             self.realtime, self.broker, self.auth.authenticate
         )
@@ -260,6 +262,10 @@ class Backroom:
     @asynccontextmanager
     async def lifespan(self, app: Any) -> AsyncIterator[None]:
         await self.start()
+        # what exists once the server is up lives as long as the process: leaving it out of
+        # the collector's full passes keeps those from pausing every request (and every
+        # realtime fan-out) for 50-100 ms
+        gc.freeze()
         restore = self._close_streams_on_terminate()
         try:
             yield
@@ -267,17 +273,24 @@ class Backroom:
             restore()
             await self.stop()
 
+    def drain(self) -> None:
+        """Stop taking work: health checks answer 503 so that balancers send no more, and
+        realtime streams close so that their clients reconnect elsewhere. Requests in
+        flight finish."""
+        self.draining = True
+        self.realtime.begin_shutdown()
+
     def _close_streams_on_terminate(self) -> Callable[[], None]:
         """The server waits for open connections before it shuts the app down, and a
-        realtime stream never ends by itself: on SIGTERM close the streams at once (row G1),
-        then let the server's own handler carry on."""
+        realtime stream never ends by itself: on SIGTERM drain at once (row G1), then let the
+        server's own handler carry on."""
         if threading.current_thread() is not threading.main_thread():
             return lambda: None
         loop = asyncio.get_running_loop()
         previous = signal.getsignal(signal.SIGTERM)
 
         def on_terminate(signum: int, frame: Any) -> None:
-            loop.call_soon_threadsafe(self.realtime.begin_shutdown)
+            loop.call_soon_threadsafe(self.drain)
             if callable(previous):
                 previous(signum, frame)
 
