@@ -42,6 +42,12 @@ log = logging.getLogger("backroom.http")
 _NOT_FOUND = "The requested resource wasn't found."
 
 ROUTES = [
+    # routes are tried in order, and the records API is what almost every request calls
+    Route("/api/collections/{collection}/records", records.list_, methods=["GET"]),
+    Route("/api/collections/{collection}/records", records.create, methods=["POST"]),
+    Route("/api/collections/{collection}/records/{id}", records.view, methods=["GET"]),
+    Route("/api/collections/{collection}/records/{id}", records.update, methods=["PATCH"]),
+    Route("/api/collections/{collection}/records/{id}", records.delete, methods=["DELETE"]),
     Route("/api/health", health.health, methods=["GET", "HEAD"]),
     Route("/api/collections", collections.list_, methods=["GET"]),
     Route("/api/collections", collections.create, methods=["POST"]),
@@ -50,11 +56,6 @@ ROUTES = [
     Route("/api/collections/{collection}", collections.update, methods=["PATCH"]),
     Route("/api/collections/{collection}", collections.delete, methods=["DELETE"]),
     Route("/api/collections/{collection}/truncate", collections.truncate, methods=["DELETE"]),
-    Route("/api/collections/{collection}/records", records.list_, methods=["GET"]),
-    Route("/api/collections/{collection}/records", records.create, methods=["POST"]),
-    Route("/api/collections/{collection}/records/{id}", records.view, methods=["GET"]),
-    Route("/api/collections/{collection}/records/{id}", records.update, methods=["PATCH"]),
-    Route("/api/collections/{collection}/records/{id}", records.delete, methods=["DELETE"]),
     Route(
         "/api/collections/{collection}/auth-with-password",
         auth.auth_with_password,

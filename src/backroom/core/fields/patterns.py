@@ -7,6 +7,7 @@ The generator understands what id-like patterns use: literal characters and char
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from backroom.core.ids import random_string
 
@@ -42,8 +43,10 @@ def _expand_class(spec: str) -> str:
     return "".join(dict.fromkeys(chars))
 
 
-def generate(pattern: str) -> str:
-    out: list[str] = []
+@lru_cache(maxsize=256)
+def _plan(pattern: str) -> tuple[tuple[str, int], ...]:
+    """(alphabet, count) per token of ``pattern``: parsed once, drawn from on every insert."""
+    plan: list[tuple[str, int]] = []
     pos = 0
     while pos < len(pattern):
         m = _TOKEN_RE.match(pattern, pos)
@@ -56,5 +59,9 @@ def generate(pattern: str) -> str:
         if cm is not None:
             count = int(cm.group(1))
             pos = cm.end()
-        out.append(random_string(count, alphabet))
-    return "".join(out)
+        plan.append((alphabet, count))
+    return tuple(plan)
+
+
+def generate(pattern: str) -> str:
+    return "".join(random_string(count, alphabet) for alphabet, count in _plan(pattern))
