@@ -36,8 +36,13 @@ async def pair(tmp_path: Path) -> AsyncIterator[tuple[TestApp, TestApp]]:
                 for broker in brokers:
                     broker.deliver(channel, payload)
 
+            async def publish_counted(channel: str, payload: bytes) -> int:
+                await publish_everywhere(channel, payload)
+                return len(brokers)
+
             for broker in brokers:
                 broker.publish = publish_everywhere  # type: ignore[method-assign]
+                broker.publish_counted = publish_counted  # type: ignore[method-assign]
             yield a, b
 
 
