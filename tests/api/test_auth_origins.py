@@ -158,7 +158,8 @@ async def test_no_origins_and_no_alerts_while_alerts_are_off(
 
 
 async def test_an_account_without_email_gets_no_alert(app: TestApp, smtp: MailCatcher) -> None:
-    fields = (await app.client.get(USERS, headers=app.su())).json()["fields"]
+    users = (await app.client.get(USERS, headers=app.su())).json()
+    fields = users["fields"]
     for f in fields:
         if f["name"] == "email":
             f["required"] = False
@@ -167,6 +168,7 @@ async def test_an_account_without_email_gets_no_alert(app: TestApp, smtp: MailCa
         headers=app.su(),
         json={
             "fields": [*fields, {"name": "username", "type": "text"}],
+            "indexes": [*users["indexes"], "CREATE UNIQUE INDEX idx_un ON users (username)"],
             "passwordAuth": {"identityFields": ["email", "username"]},
         },
     )

@@ -125,6 +125,17 @@ def test_invalid_settings_get_the_same_errors(targets: tuple[Target, Target], bo
 
 
 @pytest.mark.parametrize(
+    ("method", "path"),
+    [("PATCH", "/api/settings"), ("POST", "/api/settings/test/email")],
+)
+@pytest.mark.parametrize("raw", [b"{bad json", b"[1, 2]", b'"text"'])
+def test_settings_bodies_that_cannot_be_read(
+    targets: tuple[Target, Target], method: str, path: str, raw: bytes
+) -> None:
+    both(targets, method, path, content=raw, headers={"Content-Type": "application/json"})
+
+
+@pytest.mark.parametrize(
     "body",
     [{}, {"email": "x", "template": "nope"}, {"email": "a@example.com", "template": "nope"}],
     ids=lambda b: str(b),

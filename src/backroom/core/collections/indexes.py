@@ -11,9 +11,10 @@ Names may be bare or quoted with backticks, double quotes or brackets.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["IndexColumn", "IndexDef", "parse_index", "rename_index_table"]
+__all__ = ["IndexColumn", "IndexDef", "has_unique_index", "parse_index", "rename_index_table"]
 
 _IDENT = r"(?:`[^`]+`|\"[^\"]+\"|\[[^\]]+\]|[A-Za-z_][A-Za-z0-9_]*)"
 _INDEX_RE = re.compile(
@@ -77,6 +78,15 @@ def parse_index(sql: str) -> IndexDef | None:
     if where and not _NAME_RE.match(where):
         return None
     return IndexDef(name, table, bool(m["unique"]), tuple(columns), where)
+
+
+def has_unique_index(indexes: Iterable[str], column: str) -> bool:
+    """Whether one of ``indexes`` is UNIQUE on ``column`` alone."""
+    for raw in indexes:
+        idx = parse_index(raw)
+        if idx is not None and idx.unique and [col.name for col in idx.columns] == [column]:
+            return True
+    return False
 
 
 def rename_index_table(sql: str, old: str, new: str) -> str:

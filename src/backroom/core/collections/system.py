@@ -7,7 +7,7 @@ import secrets
 from typing import Any
 
 from backroom.core.auth.oauth2_options import normalize_oauth2_options
-from backroom.core.collections.indexes import parse_index
+from backroom.core.collections.indexes import has_unique_index
 from backroom.core.collections.model import Collection
 from backroom.core.fields.base import Field
 from backroom.core.fields.registry import field_from_json
@@ -156,14 +156,6 @@ def id_field() -> Field:
     return field_from_json(_ID_FIELD)
 
 
-def _has_unique_index(c: Collection, column: str) -> bool:
-    for raw in c.indexes:
-        idx = parse_index(raw)
-        if idx is not None and idx.unique and [col.name for col in idx.columns] == [column]:
-            return True
-    return False
-
-
 def _auth_indexes(c: Collection) -> dict[str, str]:
     return {
         "tokenKey": f"CREATE UNIQUE INDEX `idx_tokenKey_{c.id}` ON `{c.name}` (`tokenKey`)",
@@ -189,7 +181,7 @@ def ensure_system_fields(c: Collection) -> None:
         missing = [field_from_json(d) for d in _AUTH_FIELDS if d["name"] not in names]
         c.fields[1:1] = missing
         for column, idx in _auth_indexes(c).items():
-            if not _has_unique_index(c, column):
+            if not has_unique_index(c.indexes, column):
                 c.indexes.append(idx)
         defaults = default_auth_options()
         for key, value in defaults.items():

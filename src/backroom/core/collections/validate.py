@@ -8,6 +8,7 @@ from typing import Any
 
 from backroom.core.auth.mfa_options import mfa_option_error, mfa_options
 from backroom.core.auth.oauth2_options import oauth2_option_errors
+from backroom.core.auth.option_checks import auth_option_errors
 from backroom.core.collections.indexes import parse_index
 from backroom.core.collections.model import Collection, Schema
 from backroom.core.fields.base import Field
@@ -180,6 +181,7 @@ def validate_collection(
     if old is not None:
         errors.update(_rule_errors(old, c))
     if c.is_auth:
+        errors.update(auth_option_errors(c, old))
         errors.update(oauth2_option_errors(c))
         mfa_error = mfa_option_error(c)
         if mfa_error:

@@ -9,6 +9,7 @@ from typing import Any
 
 from backroom.core.auth.mfa_options import apply_mfa_input
 from backroom.core.auth.oauth2_options import keep_client_secrets
+from backroom.core.auth.option_checks import CHECKED_OPTIONS, apply_checked_option
 from backroom.core.collections.codec import option_names, rule_names
 from backroom.core.collections.indexes import parse_index, rename_index_table
 from backroom.core.collections.model import Collection, Schema
@@ -94,7 +95,9 @@ def _apply_input(c: Collection, data: Mapping[str, Any], old: Collection | None)
     if c.is_auth and "mfa" in data:
         apply_mfa_input(c, data["mfa"])
     for key, value in data.items():
-        if key in option_names(c.type) and key != "mfa" and isinstance(value, Mapping):
+        if c.is_auth and key in CHECKED_OPTIONS:
+            apply_checked_option(c, key, value)
+        elif key in option_names(c.type) and key != "mfa" and isinstance(value, Mapping):
             current = c.options.get(key)
             if isinstance(current, dict):
                 current.update(value)

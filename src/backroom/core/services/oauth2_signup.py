@@ -13,7 +13,7 @@ from typing import Any
 
 from backroom.core.auth.oauth2_options import oauth2_options
 from backroom.core.auth.oauth2_user import OAuth2User
-from backroom.core.collections.indexes import parse_index
+from backroom.core.collections.indexes import has_unique_index
 from backroom.core.collections.model import Collection, Schema
 from backroom.core.context import RequestContext
 from backroom.core.fields.base import Field, FieldContext
@@ -35,14 +35,6 @@ def random_password() -> str:
     return random_string(30, _ALNUM)
 
 
-def _has_unique_index(c: Collection, column: str) -> bool:
-    for raw in c.indexes:
-        idx = parse_index(raw)
-        if idx is not None and idx.unique and [col.name for col in idx.columns] == [column]:
-            return True
-    return False
-
-
 class OAuth2Signup:
     def __init__(
         self, schema: Schema, storage: Storage, hasher: Hasher, access: Access, clock: Clock
@@ -57,7 +49,8 @@ class OAuth2Signup:
         """A provider's username is taken only when it is free and valid for the field."""
         if f.type != "text" or not value:
             return False
-        if _has_unique_index(c, f.name) and await self._storage.find_by_field(c, f.name, value):
+        unique = has_unique_index(c.indexes, f.name)
+        if unique and await self._storage.find_by_field(c, f.name, value):
             return False
         return f.validate(value, FieldContext()) is None
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -21,24 +23,29 @@ async def view(request: Request) -> JSON:
 _LOAD_FAILED = "An error occurred while loading the submitted data."
 
 
+async def _load(request: Request) -> dict[str, Any]:
+    """The body; malformed JSON gets PocketBase's one message for every settings load error."""
+    try:
+        return await read_body(request, not_an_object=_LOAD_FAILED)
+    except BadRequestError as err:
+        raise BadRequestError(_LOAD_FAILED) from err
+
+
 async def update(request: Request) -> JSON:
     ctx = await request_context(request)
-    body = await read_body(request, not_an_object=_LOAD_FAILED)
+    body = await _load(request)
     return JSON(await app_of(request).app_settings.update(ctx, body))
 
 
 async def test_email(request: Request) -> Response:
     ctx = await request_context(request)
-    body = await read_body(request)
+    body = await _load(request)
     await app_of(request).mail.test_email(ctx, body)
     return Response(status_code=204)
 
 
 async def test_s3(request: Request) -> Response:
     ctx = await request_context(request)
-    try:
-        body = await read_body(request, not_an_object=_LOAD_FAILED)
-    except BadRequestError as err:  # malformed JSON: PocketBase's message for every load error
-        raise BadRequestError(_LOAD_FAILED) from err
+    body = await _load(request)
     await app_of(request).s3_check.test(ctx, body)
     return Response(status_code=204)
