@@ -38,6 +38,29 @@ async def test_many_slow_downloads_do_not_starve_other_operations(s3_server: S3S
         await store.close()
 
 
+async def test_objects_carry_the_content_type_of_their_name(s3_server: S3Server) -> None:
+    bucket = s3_server.create_bucket()
+    store = S3FileStore(S3Config.from_settings(s3_server.settings(bucket)), part_size=MIN_PART_SIZE)
+    raw = S3FileStore(S3Config.from_settings(s3_server.settings(bucket)))
+    try:
+        await store.save("c1/r1/photo.png", _chunks(b"x"), 10)
+        await store.save("c1/r1/notes", _chunks(b"x"), 10)
+        await store.save("c1/r1/big.pdf", _chunks(os.urandom(MIN_PART_SIZE + 1)), 10**8)
+        s3 = await raw._s3()
+        types = {
+            key: (await s3.head_object(Bucket=bucket, Key=key))["ContentType"]
+            for key in ("c1/r1/photo.png", "c1/r1/notes", "c1/r1/big.pdf")
+        }
+        assert types == {
+            "c1/r1/photo.png": "image/png",
+            "c1/r1/notes": "application/octet-stream",
+            "c1/r1/big.pdf": "application/pdf",  # a multipart upload
+        }
+    finally:
+        await store.close()
+        await raw.close()
+
+
 def test_parts_smaller_than_s3_allows_are_refused() -> None:
     config = S3Config("b", "r", "http://127.0.0.1:9", "a", "s")
     with pytest.raises(ValueError, match="part_size"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import mimetypes
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from datetime import UTC
@@ -109,6 +110,9 @@ class S3FileStore:
         split_key(key)
         s3 = await self._s3()
         bucket = self.config.bucket
+        # for whoever reads the bucket directly (a CDN, a public bucket); Backroom's own
+        # downloads set their type themselves
+        ctype = mimetypes.guess_type(key)[0] or "application/octet-stream"
         buffer = bytearray()
         size = 0
         upload_id = ""
@@ -129,13 +133,15 @@ class S3FileStore:
                 buffer += chunk
                 while len(buffer) >= self._part_size:
                     if not upload_id:
-                        created = await s3.create_multipart_upload(Bucket=bucket, Key=key)
+                        created = await s3.create_multipart_upload(
+                            Bucket=bucket, Key=key, ContentType=ctype
+                        )
                         upload_id = created["UploadId"]
                     body = bytes(buffer[: self._part_size])
                     del buffer[: self._part_size]
                     await send_part(body)
             if not upload_id:
-                await s3.put_object(Bucket=bucket, Key=key, Body=bytes(buffer))
+                await s3.put_object(Bucket=bucket, Key=key, Body=bytes(buffer), ContentType=ctype)
                 return size
             if buffer:
                 await send_part(bytes(buffer))
