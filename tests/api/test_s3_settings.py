@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -188,3 +189,46 @@ async def test_a_blank_s3_secret_is_validated_but_never_clears_the_stored_one(
     assert stored()["secret"] == s3_server.secret
     await _patch(app, nest({"secret": "rotated"}))
     assert stored()["secret"] == "rotated"
+
+
+async def test_an_unreachable_bucket_answers_503_and_writes_nothing(
+    app: TestApp, s3_server: S3Server
+) -> None:
+    r = await app.client.post(
+        "/api/collections",
+        headers=app.su(),
+        json={
+            "name": "docs",
+            "listRule": "",
+            "viewRule": "",
+            "createRule": "",
+            "fields": [{"name": "doc", "type": "file"}],
+        },
+    )
+    assert r.status_code == 200, r.text
+    await _patch(app, {"s3": s3_server.settings(s3_server.create_bucket())})
+    made = await app.client.post(
+        "/api/collections/docs/records", files={"doc": ("a.txt", b"hello", "text/plain")}
+    )
+    assert made.status_code == 200, made.text
+    record = made.json()
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{s.getsockname()[1]}"
+    await _patch(app, {"s3": {"endpoint": closed}})
+    unavailable = {
+        "status": 503,
+        "message": "The file storage is unavailable, try again later.",
+        "data": {},
+    }
+    r = await app.client.get(f"/api/files/docs/{record['id']}/{record['doc']}")
+    assert r.status_code == 503
+    assert r.json() == unavailable
+    r = await app.client.post(
+        "/api/collections/docs/records", files={"doc": ("b.txt", b"bye", "text/plain")}
+    )
+    assert r.status_code == 503
+    assert r.json() == unavailable
+    listed = await app.client.get("/api/collections/docs/records")
+    assert [item["id"] for item in listed.json()["items"]] == [record["id"]]

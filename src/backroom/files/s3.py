@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING
 
 from aiobotocore.config import AioConfig
 from aiobotocore.session import AioSession
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from backroom.core.ports import FileTooLarge, StoredFile
+from backroom.errors import UnavailableError
 from backroom.files.keys import split_key
 from backroom.files.s3_settings import S3Config
 
@@ -39,8 +40,23 @@ _CONNECTIONS = 256
 _MISSING = ("404", "NoSuchKey", "NotFound")
 
 
-class S3Error(Exception):
-    """The bucket refused part of an operation."""
+class S3Error(UnavailableError):
+    """The bucket could not be reached or refused an operation. The client gets 503 with a
+    plain message; what went wrong is the exception's text, for the log."""
+
+    default_message = "The file storage is unavailable, try again later."
+
+    def __init__(self, detail: str) -> None:
+        super().__init__()
+        self.detail = detail
+
+    def __str__(self) -> str:
+        return self.detail
+
+
+def _failed(action: str, key: str, err: Exception) -> S3Error:
+    log.warning("S3 %s of %s failed: %s", action, key, err)
+    return S3Error(f"S3 {action} of {key} failed: {err}")
 
 
 class S3FileStore:
@@ -148,10 +164,12 @@ class S3FileStore:
             await s3.complete_multipart_upload(
                 Bucket=bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts}
             )
-        except BaseException:
+        except BaseException as err:
             if upload_id:
                 # shielded: a cancelled request still leaves no parts behind in the bucket
                 await asyncio.shield(self._abort(s3, key, upload_id))
+            if isinstance(err, ClientError | BotoCoreError):
+                raise _failed("upload", key, err) from err
             raise
         return size
 
@@ -172,7 +190,9 @@ class S3FileStore:
         except ClientError as err:
             if _code(err) in _MISSING:
                 return None
-            raise
+            raise _failed("stat", key, err) from err
+        except BotoCoreError as err:
+            raise _failed("stat", key, err) from err
         return StoredFile(head["ContentLength"], head["LastModified"].astimezone(UTC))
 
     async def read(self, key: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
@@ -192,21 +212,34 @@ class S3FileStore:
                 raise FileNotFoundError(key) from err
             if _code(err) == "InvalidRange":  # the range starts past the end
                 return
-            raise
+            raise _failed("download", key, err) from err
+        except BotoCoreError as err:
+            raise _failed("download", key, err) from err
         body = answer["Body"]
         try:
             async for chunk in body.iter_chunks(_READ_CHUNK):
                 yield chunk
+        except (ClientError, BotoCoreError) as err:
+            raise _failed("download", key, err) from err
         finally:
             body.close()
 
     async def delete(self, key: str) -> None:
         split_key(key)
         s3 = await self._s3()
-        await s3.delete_object(Bucket=self.config.bucket, Key=key)
+        try:
+            await s3.delete_object(Bucket=self.config.bucket, Key=key)
+        except (ClientError, BotoCoreError) as err:
+            raise _failed("delete", key, err) from err
 
     async def delete_prefix(self, prefix: str) -> None:
         folder = "/".join(split_key(prefix.rstrip("/"))) + "/"
+        try:
+            await self._delete_folder(folder)
+        except (ClientError, BotoCoreError) as err:
+            raise _failed("delete", folder, err) from err
+
+    async def _delete_folder(self, folder: str) -> None:
         s3 = await self._s3()
         bucket = self.config.bucket
         pages = s3.get_paginator("list_objects_v2").paginate(
