@@ -14,6 +14,9 @@ import httpx
 import pytest
 from _targets import Target
 
+from backroom.testing.oauth2_provider import OAuth2TestProvider
+from backroom.testing.smtp import MailCatcher
+
 BIN = Path(sys.executable).parent
 EMAIL = "compat@example.com"
 PASSWORD = "compat-password-1"
@@ -90,3 +93,22 @@ def server_pair(work: Path) -> Iterator[tuple[Target, Target]]:
         for proc in (pb_proc, br_proc):
             proc.terminate()
             proc.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def mailbox(targets: tuple[Target, Target]) -> Iterator[MailCatcher]:
+    """A real SMTP server both servers send through, for one test module."""
+    with MailCatcher() as smtp:
+        for t in targets:
+            r = t.client.patch("/api/settings", headers=t.su(), json={"smtp": smtp.settings()})
+            assert r.status_code == 200, r.text
+        yield smtp
+        for t in targets:
+            t.client.patch("/api/settings", headers=t.su(), json={"smtp": {"enabled": False}})
+
+
+@pytest.fixture(scope="module")
+def provider() -> Iterator[OAuth2TestProvider]:
+    """A local OpenID Connect provider speaking the real wire format."""
+    with OAuth2TestProvider() as p:
+        yield p

@@ -5,7 +5,6 @@ mail goes out (both servers mail one real SMTP server, each account its own addr
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -26,23 +25,6 @@ REDIRECT = "http://localhost:5173/oauth-callback"
 _ALERT_INFO = re.compile(
     r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}Z - (127\.0\.0\.1 [^\n]*?)\s*$", re.M
 )
-
-
-@pytest.fixture(scope="module")
-def mailbox(targets: tuple[Target, Target]) -> Iterator[MailCatcher]:
-    with MailCatcher() as smtp:
-        for t in targets:
-            r = t.client.patch("/api/settings", headers=t.su(), json={"smtp": smtp.settings()})
-            assert r.status_code == 200, r.text
-        yield smtp
-        for t in targets:
-            t.client.patch("/api/settings", headers=t.su(), json={"smtp": {"enabled": False}})
-
-
-@pytest.fixture(scope="module")
-def provider() -> Iterator[OAuth2TestProvider]:
-    with OAuth2TestProvider() as p:
-        yield p
 
 
 def _auth_collection(targets: tuple[Target, Target], **options: Any) -> str:

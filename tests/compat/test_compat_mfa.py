@@ -5,7 +5,6 @@ OAuth2 through a local OIDC provider), answered alike."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -21,23 +20,6 @@ pytestmark = pytest.mark.compat
 
 PASSWORD = "compat-password-1"
 REDIRECT = "http://localhost:5173/oauth-callback"
-
-
-@pytest.fixture(scope="module")
-def mailbox(targets: tuple[Target, Target]) -> Iterator[MailCatcher]:
-    with MailCatcher() as smtp:
-        for t in targets:
-            r = t.client.patch("/api/settings", headers=t.su(), json={"smtp": smtp.settings()})
-            assert r.status_code == 200, r.text
-        yield smtp
-        for t in targets:
-            t.client.patch("/api/settings", headers=t.su(), json={"smtp": {"enabled": False}})
-
-
-@pytest.fixture(scope="module")
-def provider() -> Iterator[OAuth2TestProvider]:
-    with OAuth2TestProvider() as p:
-        yield p
 
 
 def _collection(targets: tuple[Target, Target], **options: Any) -> str:

@@ -4,7 +4,6 @@ through the same local OIDC provider."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -20,12 +19,6 @@ pytestmark = pytest.mark.compat
 REDIRECT = "http://localhost:5173/oauth-callback"
 # random per call, or (``logo``, PocketBase's SVG artwork) not reproduced by Backroom
 _RANDOM = ("state", "codeVerifier", "codeChallenge", "authURL", "authUrl", "logo")
-
-
-@pytest.fixture(scope="module")
-def provider() -> Iterator[OAuth2TestProvider]:
-    with OAuth2TestProvider() as p:
-        yield p
 
 
 def _oidc(p: OAuth2TestProvider, **more: Any) -> dict[str, Any]:

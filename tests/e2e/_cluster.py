@@ -6,34 +6,16 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import httpx
+from _server import BIN, EMAIL, PASSWORD, free_port, make_superuser
 
-BIN = Path(sys.executable).parent / "backroom"
-EMAIL = "admin@example.com"
-PASSWORD = "s3cret-pw-1"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def make_superuser(data: Path) -> None:
-    subprocess.run(
-        [str(BIN), "superuser", "upsert", EMAIL, PASSWORD, "--dir", str(data)],
-        check=True,
-        capture_output=True,
-    )
+__all__ = ["BIN", "Conn", "Server", "connections_per_worker", "make_superuser", "owner_of"]
 
 
 class Server:

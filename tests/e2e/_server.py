@@ -37,13 +37,17 @@ class Server:
         return {"Authorization": self.token}
 
 
-@contextmanager
-def backroom_server(data: Path, **env: str) -> Iterator[Server]:
+def make_superuser(data: Path) -> None:
     subprocess.run(
         [str(BIN), "superuser", "upsert", EMAIL, PASSWORD, "--dir", str(data)],
         check=True,
         capture_output=True,
     )
+
+
+@contextmanager
+def backroom_server(data: Path, **env: str) -> Iterator[Server]:
+    make_superuser(data)
     port = free_port()
     proc = subprocess.Popen(
         [str(BIN), "serve", "--http", f"127.0.0.1:{port}", "--dir", str(data)],

@@ -5,35 +5,22 @@ and an OAuth2 sign-in that takes over an unverified account mails a notice (row 
 from __future__ import annotations
 
 import hashlib
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 import pytest
+from _server import PASSWORD, backroom_server
 
 from backroom.testing.oauth2_provider import OAuth2TestProvider
 from backroom.testing.smtp import MailCatcher
 
 pytestmark = pytest.mark.e2e
 
-BIN = Path(sys.executable).parent / "backroom"
 USERS = "/api/collections/users"
 REDIRECT = "http://localhost:5173/oauth-callback"
 ALERT = "Login from a new location"
-PASSWORD = "s3cret-pw-1"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module")
@@ -52,52 +39,24 @@ def provider() -> Iterator[OAuth2TestProvider]:
 def server(
     tmp_path_factory: pytest.TempPathFactory, mailbox: MailCatcher, provider: OAuth2TestProvider
 ) -> Iterator[tuple[httpx.Client, dict[str, str]]]:
-    data = str(tmp_path_factory.mktemp("alerts") / "br_data")
-    subprocess.run(
-        [str(BIN), "superuser", "upsert", "admin@example.com", PASSWORD, "--dir", data],
-        check=True,
-        capture_output=True,
-    )
-    port = _free_port()
-    proc = subprocess.Popen(
-        [str(BIN), "serve", "--http", f"127.0.0.1:{port}", "--dir", data],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None, "the server exited"
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.05)
-        with httpx.Client(base_url=base, timeout=10) as client:
-            auth = client.post(
-                "/api/collections/_superusers/auth-with-password",
-                json={"identity": "admin@example.com", "password": PASSWORD},
-            )
-            su = {"Authorization": auth.json()["token"]}
-            settings = {"smtp": mailbox.settings(), "meta": {"appName": "Shop"}}
-            assert client.patch("/api/settings", headers=su, json=settings).status_code == 200
-            oidc = {
-                "name": "oidc",
-                "clientId": provider.client_id,
-                "clientSecret": provider.client_secret,
-                "authURL": f"{provider.url}/authorize",
-                "tokenURL": f"{provider.url}/token",
-                "userInfoURL": f"{provider.url}/userinfo",
-            }
-            body = {"oauth2": {"enabled": True, "providers": [oidc]}}
-            assert client.patch(USERS, headers=su, json=body).status_code == 200
-            yield client, su
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
+    with (
+        backroom_server(tmp_path_factory.mktemp("alerts") / "br_data") as srv,
+        httpx.Client(base_url=srv.base, timeout=10) as client,
+    ):
+        su = srv.su()
+        settings = {"smtp": mailbox.settings(), "meta": {"appName": "Shop"}}
+        assert client.patch("/api/settings", headers=su, json=settings).status_code == 200
+        oidc = {
+            "name": "oidc",
+            "clientId": provider.client_id,
+            "clientSecret": provider.client_secret,
+            "authURL": f"{provider.url}/authorize",
+            "tokenURL": f"{provider.url}/token",
+            "userInfoURL": f"{provider.url}/userinfo",
+        }
+        body = {"oauth2": {"enabled": True, "providers": [oidc]}}
+        assert client.patch(USERS, headers=su, json=body).status_code == 200
+        yield client, su
 
 
 def _fingerprint(agent: str) -> str:

@@ -4,69 +4,29 @@ settings API to send through a real SMTP server; each step follows the link in t
 from __future__ import annotations
 
 import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from _server import backroom_server
 
 from backroom.testing.smtp import MailCatcher
 
 pytestmark = pytest.mark.e2e
 
-BIN = Path(sys.executable).parent / "backroom"
 APP_URL = "http://shop.test"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @pytest.fixture
 def http(tmp_path: Path, smtp: MailCatcher) -> Iterator[httpx.Client]:
-    data = str(tmp_path / "br_data")
-    subprocess.run(
-        [str(BIN), "superuser", "upsert", "admin@example.com", "s3cret-pw-1", "--dir", data],
-        check=True,
-        capture_output=True,
-    )
-    port = _free_port()
-    proc = subprocess.Popen(
-        [str(BIN), "serve", "--http", f"127.0.0.1:{port}", "--dir", data],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None, "the server exited"
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.05)
-        with httpx.Client(base_url=base, timeout=10) as client:
-            auth = client.post(
-                "/api/collections/_superusers/auth-with-password",
-                json={"identity": "admin@example.com", "password": "s3cret-pw-1"},
-            )
-            su = {"Authorization": auth.json()["token"]}
-            settings = {"smtp": smtp.settings(), "meta": {"appURL": APP_URL}}
-            assert client.patch("/api/settings", headers=su, json=settings).status_code == 200
-            yield client
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
+    with (
+        backroom_server(tmp_path / "br_data") as srv,
+        httpx.Client(base_url=srv.base, timeout=10) as client,
+    ):
+        settings = {"smtp": smtp.settings(), "meta": {"appURL": APP_URL}}
+        assert client.patch("/api/settings", headers=srv.su(), json=settings).status_code == 200
+        yield client
 
 
 def _token(html: str, action: str) -> str:

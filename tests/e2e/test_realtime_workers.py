@@ -5,26 +5,13 @@ every event, whichever worker holds its stream."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from _cluster import Conn, Server, connections_per_worker, make_superuser, owner_of
+from _cluster import Conn, Server, connections_per_worker, owner_of
 
 from backroom.testing.sse import SseStream, open_stream
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def workers2(tmp_path: Path) -> Iterator[Server]:
-    data = tmp_path / "data"
-    make_superuser(data)
-    server = Server(data, "--workers", "2")
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 async def _streams_on_both(server: Server, each: int) -> dict[int, list[SseStream]]:

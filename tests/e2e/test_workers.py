@@ -25,17 +25,6 @@ from backroom.testing.smtp import MailCatcher
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def workers2(tmp_path: Path) -> Iterator[Server]:
-    data = tmp_path / "data"
-    make_superuser(data)
-    server = Server(data, "--workers", "2")
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 def _collection(name: str) -> dict[str, object]:
     return {"name": name, "fields": [{"name": "title", "type": "text"}]}
 
