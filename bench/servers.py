@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -12,18 +11,13 @@ from pathlib import Path
 
 import httpx
 
+from backroom.testing.ports import free_port
+
 __all__ = ["EMAIL", "PASSWORD", "Server", "start_backroom", "start_pocketbase"]
 
 EMAIL = "bench@example.com"
 PASSWORD = "bench-password-123"
 BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @dataclass

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -15,18 +14,12 @@ import pytest
 from _targets import Target
 
 from backroom.testing.oauth2_provider import OAuth2TestProvider
+from backroom.testing.ports import free_port
 from backroom.testing.smtp import MailCatcher
 
 BIN = Path(sys.executable).parent
 EMAIL = "compat@example.com"
 PASSWORD = "compat-password-1"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _start(cmd: list[str], base: str) -> subprocess.Popen[bytes]:
@@ -74,8 +67,8 @@ def server_pair(work: Path) -> Iterator[tuple[Target, Target]]:
     subprocess.run(
         [br, "superuser", "upsert", EMAIL, PASSWORD, *br_dir], check=True, capture_output=True
     )
-    pb_base = f"http://127.0.0.1:{_free_port()}"
-    br_base = f"http://127.0.0.1:{_free_port()}"
+    pb_base = f"http://127.0.0.1:{free_port()}"
+    br_base = f"http://127.0.0.1:{free_port()}"
     pb_proc = _start(
         [pb, "serve", "--http", pb_base[7:], *pb_flags, "--automigrate=false"], pb_base
     )

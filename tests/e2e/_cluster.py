@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from _server import BIN, EMAIL, PASSWORD, free_port, make_superuser
+from _server import BIN, EMAIL, PASSWORD, make_superuser
+
+from backroom.testing.ports import free_port
 
 __all__ = ["BIN", "Conn", "Server", "connections_per_worker", "make_superuser", "owner_of"]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,16 +13,11 @@ from pathlib import Path
 
 import httpx
 
+from backroom.testing.ports import free_port
+
 BIN = Path(sys.executable).parent / "backroom"
 EMAIL = "admin@example.com"
 PASSWORD = "s3cret-pw-1"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @dataclass

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -12,16 +11,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from backroom.testing.ports import free_port
+
 pytestmark = pytest.mark.e2e
 
 BIN = Path(sys.executable).parent / "backroom"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @pytest.fixture
@@ -32,7 +26,7 @@ def server(tmp_path: Path) -> Iterator[str]:
         check=True,
         capture_output=True,
     )
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [str(BIN), "serve", "--http", f"127.0.0.1:{port}", "--dir", str(data)],
         stdout=subprocess.DEVNULL,
@@ -85,7 +79,7 @@ def test_version_flag_prints_the_version() -> None:
 
 
 def test_serve_without_a_superuser_says_how_to_create_one(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [str(BIN), "serve", "--http", f"127.0.0.1:{port}", "--dir", str(tmp_path / "d")],
         stdout=subprocess.DEVNULL,

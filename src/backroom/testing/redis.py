@@ -8,6 +8,8 @@ import socket
 import subprocess
 import time
 
+from backroom.testing.ports import free_port
+
 __all__ = ["RedisServer", "answers"]
 
 
@@ -21,16 +23,9 @@ def answers(host: str, port: int, timeout: float = 0.5) -> bool:
         return False
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 class RedisServer:
     def __init__(self, port: int | None = None) -> None:
-        self.port = port or _free_port()
+        self.port = port or free_port()
         self._proc: subprocess.Popen[bytes] | None = None
 
     @property

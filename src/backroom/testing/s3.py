@@ -9,7 +9,6 @@ with S3Server() as s3:
 from __future__ import annotations
 
 import itertools
-import socket
 import subprocess
 import sys
 import time
@@ -19,16 +18,11 @@ from xml.etree import ElementTree
 
 import httpx
 
+from backroom.testing.ports import free_port
+
 __all__ = ["S3Server"]
 
 _buckets = itertools.count()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 class S3Server:
@@ -39,7 +33,7 @@ class S3Server:
     secret = "test-secret-key"
 
     def __init__(self) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
         self._proc: subprocess.Popen[bytes] | None = None
 

@@ -8,7 +8,6 @@ with MailCatcher() as smtp:
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 from dataclasses import dataclass
 from email import message_from_bytes, policy
@@ -19,14 +18,9 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP as SMTPServer
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 
+from backroom.testing.ports import free_port
+
 __all__ = ["MailCatcher", "ReceivedMail"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @dataclass(frozen=True)
@@ -58,7 +52,7 @@ class MailCatcher:
 
     def __init__(self, credentials: tuple[str, str] | None = None) -> None:
         self.host = "127.0.0.1"
-        self.port = _free_port()
+        self.port = free_port()
         self.mails: list[ReceivedMail] = []
         self._credentials = credentials
         self._changed = threading.Condition()
